@@ -1,0 +1,12 @@
+// Package extensions wires the x- extensions into the renderer in a fixed
+// order: an extension that builds on another's contribution to the model
+// comes after it.
+package extensions
+
+import "github.com/composex/composex/render"
+
+// All returns every extension composex supports, in the order they extend
+// the model.
+func All() []render.Extension {
+	return []render.Extension{}
+}

@@ -1,0 +1,417 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/awslabs/goformation/v7/cloudformation/ec2"
+	"github.com/awslabs/goformation/v7/cloudformation/ecs"
+	"github.com/awslabs/goformation/v7/cloudformation/iam"
+	"github.com/awslabs/goformation/v7/cloudformation/logs"
+	"github.com/awslabs/goformation/v7/cloudformation/tags"
+)
+
+// Names of the parameters, condition and resources every template has.
+const (
+	ParamVpcId        = "VpcId"
+	ParamSubnetIds    = "SubnetIds"
+	ParamClusterName  = "ClusterName"
+	CondCreateCluster = "CreateCluster"
+	ResCluster        = "Cluster"
+)
+
+// Logical IDs of a family's core resources.
+func (f *Family) LogGroupID() string       { return f.Logical + "LogGroup" }
+func (f *Family) TaskRoleID() string       { return f.Logical + "TaskRole" }
+func (f *Family) ExecutionRoleID() string  { return f.Logical + "ExecutionRole" }
+func (f *Family) SecurityGroupID() string  { return f.Logical + "SecurityGroup" }
+func (f *Family) TaskDefinitionID() string { return f.Logical + "TaskDefinition" }
+func (f *Family) ServiceID() string        { return f.Logical + "Service" }
+
+// ClusterRef is the cluster every service runs in: the one composex
+// creates, or the one named by the ClusterName parameter.
+func ClusterRef() string {
+	return cloudformation.If(CondCreateCluster, cloudformation.Ref(ResCluster), cloudformation.Ref(ParamClusterName))
+}
+
+// Sub wraps a string holding ${...} references in Fn::Sub and leaves plain
+// strings alone, so that the model can carry ARNs as readable templates.
+func Sub(s string) string {
+	if strings.Contains(s, "${") {
+		return cloudformation.Sub(s)
+	}
+	return s
+}
+
+// Emit turns the model into one CloudFormation template.
+func Emit(m *Model) (*cloudformation.Template, Diagnostics) {
+	var ds Diagnostics
+	t := cloudformation.NewTemplate()
+	t.Description = fmt.Sprintf("ECS on Fargate for the compose project %s, rendered by composex", m.Name)
+	t.Parameters[ParamVpcId] = cloudformation.Parameter{Type: "AWS::EC2::VPC::Id", Description: str("VPC the services run in")}
+	t.Parameters[ParamSubnetIds] = cloudformation.Parameter{Type: "List<AWS::EC2::Subnet::Id>", Description: str("Subnets of the VPC for the tasks' network interfaces")}
+	t.Parameters[ParamClusterName] = cloudformation.Parameter{Type: "String", Default: m.ClusterName,
+		Description: str("Existing ECS cluster to run in; empty to create one")}
+	for _, name := range sortedKeys(m.Parameters) {
+		p := m.Parameters[name]
+		cp := cloudformation.Parameter{Type: p.Type, Description: str(p.Description)}
+		if p.Default != nil {
+			cp.Default = *p.Default
+		}
+		t.Parameters[name] = cp
+	}
+	t.Conditions[CondCreateCluster] = cloudformation.Equals(cloudformation.Ref(ParamClusterName), "")
+	t.Resources[ResCluster] = &ecs.Cluster{
+		CapacityProviders:          []string{"FARGATE", "FARGATE_SPOT"},
+		ClusterSettings:            []ecs.Cluster_ClusterSettings{{Name: str("containerInsights"), Value: str("enabled")}},
+		Tags:                       []tags.Tag{{Key: "composex:project", Value: m.Name}},
+		AWSCloudFormationCondition: CondCreateCluster,
+	}
+	add := func(id string, r cloudformation.Resource) {
+		if _, dup := t.Resources[id]; dup {
+			ds.Errorf("", "", "two resources would have the logical ID %s; rename one of the services or families", id)
+			return
+		}
+		t.Resources[id] = r
+	}
+	for _, f := range m.Families {
+		size, err := familySize(f)
+		if err != nil {
+			s := f.Services[0].Name
+			ds.Errorf(s, ServicePath(s, "deploy.resources"), "family %s: %v", f.Name, err)
+			continue
+		}
+		f.Size = size
+		emitFamily(t, m, f, add)
+		for _, id := range sortedKeys(f.Resources) {
+			add(id, f.Resources[id])
+		}
+	}
+	for _, id := range sortedKeys(m.Resources) {
+		add(id, m.Resources[id])
+	}
+	for id, o := range m.Outputs {
+		t.Outputs[id] = o
+	}
+	return t, ds
+}
+
+// familySize sums what the containers ask for and picks the Fargate size.
+func familySize(f *Family) (FargateSize, error) {
+	cpu, mem := 0, 0
+	for _, c := range f.Containers {
+		cpu += c.Cpu
+		if c.Memory > 0 {
+			mem += c.Memory
+		} else {
+			mem += c.MemoryReservation
+		}
+	}
+	return ChooseFargateSize(cpu, mem)
+}
+
+func emitFamily(t *cloudformation.Template, m *Model, f *Family, add func(string, cloudformation.Resource)) {
+	projectTag := tags.Tag{Key: "composex:project", Value: m.Name}
+	familyTag := tags.Tag{Key: "composex:family", Value: f.Name}
+
+	add(f.LogGroupID(), &logs.LogGroup{
+		LogGroupName:    str(cloudformation.Sub("/ecs/${AWS::StackName}/" + ResourceName(f.Name))),
+		RetentionInDays: intp(f.LogRetentionDays),
+		Tags:            []tags.Tag{projectTag, familyTag},
+	})
+
+	exec := f.ExecutionRole
+	exec.AddPolicy("WriteLogs", Statement{Sid: "WriteToFamilyLogGroup", Effect: "Allow",
+		Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resource: []string{"${" + f.LogGroupID() + ".Arn}"}})
+	if repos := ecrRepositories(m, f); len(repos) > 0 {
+		exec.AddPolicy("PullImages",
+			Statement{Sid: "EcrLogin", Effect: "Allow", Action: []string{"ecr:GetAuthorizationToken"}, Resource: []string{"*"}},
+			Statement{Sid: "EcrPull", Effect: "Allow", Action: []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}, Resource: repos})
+	}
+	add(f.ExecutionRoleID(), roleResource(exec, fmt.Sprintf("Lets ECS start the tasks of %s: pull images, write logs, read secrets", f.Name)))
+
+	task := f.TaskRole
+	if f.ExecuteCommand {
+		task.AddPolicy("ExecuteCommand", Statement{Sid: "SessionManagerChannels", Effect: "Allow",
+			Action:   []string{"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"},
+			Resource: []string{"*"}})
+	}
+	add(f.TaskRoleID(), roleResource(task, fmt.Sprintf("Role of the containers of %s", f.Name)))
+
+	add(f.SecurityGroupID(), &ec2.SecurityGroup{
+		GroupDescription: fmt.Sprintf("composex %s: tasks of %s", m.Name, f.Name),
+		VpcId:            str(cloudformation.Ref(ParamVpcId)),
+		Tags:             []tags.Tag{{Key: "Name", Value: cloudformation.Sub("${AWS::StackName}-" + ResourceName(f.Name))}, projectTag, familyTag},
+	})
+
+	td := &ecs.TaskDefinition{
+		Family:                  str(cloudformation.Sub("${AWS::StackName}-" + ResourceName(f.Name))),
+		Cpu:                     str(strconv.Itoa(f.Size.Cpu)),
+		Memory:                  str(strconv.Itoa(f.Size.Memory)),
+		NetworkMode:             str("awsvpc"),
+		RequiresCompatibilities: []string{"FARGATE"},
+		ExecutionRoleArn:        cloudformation.GetAttPtr(f.ExecutionRoleID(), "Arn"),
+		TaskRoleArn:             cloudformation.GetAttPtr(f.TaskRoleID(), "Arn"),
+		RuntimePlatform: &ecs.TaskDefinition_RuntimePlatform{
+			CpuArchitecture:       str(orDefault(f.CpuArchitecture, "X86_64")),
+			OperatingSystemFamily: str(orDefault(f.OSFamily, "LINUX")),
+		},
+		Tags: []tags.Tag{projectTag, familyTag},
+	}
+	for _, v := range f.Volumes {
+		td.Volumes = append(td.Volumes, ecs.TaskDefinition_Volume{Name: str(v)})
+	}
+	for _, c := range f.Containers {
+		td.ContainerDefinitions = append(td.ContainerDefinitions, containerDefinition(f, c))
+	}
+	for _, hook := range f.TaskHooks {
+		hook(td)
+	}
+	add(f.TaskDefinitionID(), td)
+
+	svc := &ecs.Service{
+		Cluster:        str(ClusterRef()),
+		TaskDefinition: str(cloudformation.Ref(f.TaskDefinitionID())),
+		DesiredCount:   intp(f.DesiredCount),
+		DeploymentConfiguration: &ecs.Service_DeploymentConfiguration{
+			MinimumHealthyPercent:    intp(f.MinHealthyPct),
+			MaximumPercent:           intp(f.MaxPct),
+			DeploymentCircuitBreaker: &ecs.Service_DeploymentCircuitBreaker{Enable: true, Rollback: f.Rollback},
+		},
+		NetworkConfiguration: &ecs.Service_NetworkConfiguration{AwsvpcConfiguration: &ecs.Service_AwsVpcConfiguration{
+			AssignPublicIp: str(map[bool]string{true: "ENABLED", false: "DISABLED"}[f.AssignPublicIp]),
+			SecurityGroups: []string{cloudformation.GetAtt(f.SecurityGroupID(), "GroupId")},
+			Subnets:        []string{cloudformation.Ref(ParamSubnetIds)},
+		}},
+		PropagateTags:        str("SERVICE"),
+		EnableECSManagedTags: boolp(true),
+		Tags:                 append([]tags.Tag{projectTag, familyTag}, serviceTags(f)...),
+	}
+	if f.ExecuteCommand {
+		svc.EnableExecuteCommand = boolp(true)
+	}
+	if len(f.CapacityProvider) > 0 {
+		for _, cp := range f.CapacityProvider {
+			svc.CapacityProviderStrategy = append(svc.CapacityProviderStrategy, ecs.Service_CapacityProviderStrategyItem{
+				CapacityProvider: str(cp.CapacityProvider), Base: cp.Base, Weight: cp.Weight})
+		}
+	} else {
+		svc.LaunchType = str("FARGATE")
+	}
+	for _, d := range f.DependsOn {
+		if other := m.Family(d); other != nil {
+			svc.AWSCloudFormationDependsOn = append(svc.AWSCloudFormationDependsOn, other.ServiceID())
+		}
+	}
+	for _, hook := range f.ServiceHooks {
+		hook(svc)
+	}
+	add(f.ServiceID(), svc)
+}
+
+// serviceTags turns deploy labels that are not composex settings into tags
+// of the ECS service, as compose-x does.
+func serviceTags(f *Family) []tags.Tag {
+	seen := map[string]string{}
+	for _, s := range f.Services {
+		if s.Deploy == nil {
+			continue
+		}
+		for k, v := range s.Deploy.Labels {
+			if strings.HasPrefix(k, "ecs.") || strings.HasPrefix(k, "aws:") {
+				continue
+			}
+			seen[k] = v
+		}
+	}
+	var out []tags.Tag
+	for _, k := range sortedKeys(seen) {
+		out = append(out, tags.Tag{Key: k, Value: seen[k]})
+	}
+	return out
+}
+
+// ecrRepositories lists the ECR repositories the family's images come from,
+// so that the execution role may pull exactly those. A service without a
+// default image gets its pushed image at deploy time, from the account's
+// own registry.
+func ecrRepositories(m *Model, f *Family) []string {
+	set := map[string]bool{}
+	for _, c := range f.Containers {
+		p := m.Parameters[c.ImageParam]
+		if p == nil {
+			continue
+		}
+		if p.Default == nil {
+			set["arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*"] = true
+			continue
+		}
+		if arn, ok := ecrRepositoryArn(*p.Default); ok {
+			set[arn] = true
+		}
+	}
+	return sortedKeys(set)
+}
+
+// ecrRepositoryArn reads ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO[:TAG|@DIGEST].
+func ecrRepositoryArn(image string) (string, bool) {
+	host, rest, ok := strings.Cut(image, "/")
+	if !ok {
+		return "", false
+	}
+	parts := strings.Split(host, ".")
+	if len(parts) < 6 || parts[1] != "dkr" || parts[2] != "ecr" || !strings.HasPrefix(parts[4], "amazonaws") {
+		return "", false
+	}
+	repo := rest
+	if i := strings.IndexAny(repo, "@"); i >= 0 {
+		repo = repo[:i]
+	}
+	if i := strings.LastIndex(repo, ":"); i >= 0 {
+		repo = repo[:i]
+	}
+	return fmt.Sprintf("arn:${AWS::Partition}:ecr:%s:%s:repository/%s", parts[3], parts[0], repo), true
+}
+
+func containerDefinition(f *Family, c *Container) ecs.TaskDefinition_ContainerDefinition {
+	cd := ecs.TaskDefinition_ContainerDefinition{
+		Name:       c.Name,
+		Image:      cloudformation.Ref(c.ImageParam),
+		Essential:  boolp(c.Essential),
+		Command:    c.Command,
+		EntryPoint: c.EntryPoint,
+		LogConfiguration: &ecs.TaskDefinition_LogConfiguration{LogDriver: "awslogs", Options: map[string]string{
+			"awslogs-group":         cloudformation.Ref(f.LogGroupID()),
+			"awslogs-region":        cloudformation.Ref("AWS::Region"),
+			"awslogs-stream-prefix": ResourceName(c.Name),
+		}},
+	}
+	for _, k := range sortedKeys(c.Environment) {
+		cd.Environment = append(cd.Environment, ecs.TaskDefinition_KeyValuePair{Name: str(k), Value: str(c.Environment[k])})
+	}
+	secrets := append([]ContainerSecret(nil), c.Secrets...)
+	sort.SliceStable(secrets, func(i, j int) bool { return secrets[i].Name < secrets[j].Name })
+	for _, s := range secrets {
+		cd.Secrets = append(cd.Secrets, ecs.TaskDefinition_Secret{Name: s.Name, ValueFrom: Sub(s.ValueFrom)})
+	}
+	for _, p := range c.Ports {
+		pm := ecs.TaskDefinition_PortMapping{ContainerPort: intp(p.ContainerPort), Protocol: str(p.Protocol), Name: str(p.Name)}
+		if p.AppProtocol != "" {
+			pm.AppProtocol = str(p.AppProtocol)
+		}
+		cd.PortMappings = append(cd.PortMappings, pm)
+	}
+	if h := c.HealthCheck; h != nil {
+		cd.HealthCheck = &ecs.TaskDefinition_HealthCheck{Command: h.Command, Interval: intp(h.Interval), Timeout: intp(h.Timeout),
+			Retries: intp(h.Retries), StartPeriod: intp(h.StartPeriod)}
+	}
+	for _, d := range c.DependsOn {
+		cd.DependsOnProp = append(cd.DependsOnProp, ecs.TaskDefinition_ContainerDependency{ContainerName: str(d.Container), Condition: str(d.Condition)})
+	}
+	if len(c.DockerLabels) > 0 {
+		cd.DockerLabels = c.DockerLabels
+	}
+	for _, u := range c.Ulimits {
+		cd.Ulimits = append(cd.Ulimits, ecs.TaskDefinition_Ulimit{Name: u.Name, SoftLimit: u.Soft, HardLimit: u.Hard})
+	}
+	if len(c.CapAdd) > 0 || len(c.CapDrop) > 0 || c.Init || f.ExecuteCommand {
+		lp := &ecs.TaskDefinition_LinuxParameters{}
+		if len(c.CapAdd) > 0 || len(c.CapDrop) > 0 {
+			lp.Capabilities = &ecs.TaskDefinition_KernelCapabilities{Add: c.CapAdd, Drop: c.CapDrop}
+		}
+		if c.Init || f.ExecuteCommand {
+			// ECS Exec needs an init process to reap the sessions it starts.
+			lp.InitProcessEnabled = boolp(true)
+		}
+		cd.LinuxParameters = lp
+	}
+	if c.User != "" {
+		cd.User = str(c.User)
+	}
+	if c.WorkingDir != "" {
+		cd.WorkingDirectory = str(c.WorkingDir)
+	}
+	if c.ReadOnly {
+		cd.ReadonlyRootFilesystem = boolp(true)
+	}
+	if c.StopTimeout > 0 {
+		cd.StopTimeout = intp(c.StopTimeout)
+	}
+	if c.Cpu > 0 {
+		cd.Cpu = intp(c.Cpu)
+	}
+	if c.Memory > 0 {
+		cd.Memory = intp(c.Memory)
+	}
+	if c.MemoryReservation > 0 {
+		cd.MemoryReservation = intp(c.MemoryReservation)
+	}
+	for _, mp := range c.MountPoints {
+		cd.MountPoints = append(cd.MountPoints, ecs.TaskDefinition_MountPoint{SourceVolume: str(mp.Volume), ContainerPath: str(mp.Path), ReadOnly: boolp(mp.ReadOnly)})
+	}
+	return cd
+}
+
+// trustPolicy lets only ECS tasks of this account assume a role.
+func trustPolicy() map[string]any {
+	return map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{map[string]any{
+			"Effect":    "Allow",
+			"Principal": map[string]any{"Service": "ecs-tasks.amazonaws.com"},
+			"Action":    "sts:AssumeRole",
+			"Condition": map[string]any{
+				"StringEquals": map[string]any{"aws:SourceAccount": cloudformation.Ref("AWS::AccountId")},
+				"ArnLike":      map[string]any{"aws:SourceArn": cloudformation.Sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*")},
+			},
+		}},
+	}
+}
+
+func roleResource(r Role, description string) *iam.Role {
+	role := &iam.Role{AssumeRolePolicyDocument: trustPolicy(), Description: str(description)}
+	for _, p := range r.Policies {
+		role.Policies = append(role.Policies, iam.Role_Policy{PolicyName: p.Name, PolicyDocument: policyDocument(p.Statements)})
+	}
+	for _, a := range r.ManagedPolicyArns {
+		role.ManagedPolicyArns = append(role.ManagedPolicyArns, Sub(a))
+	}
+	if r.PermissionsBoundary != "" {
+		role.PermissionsBoundary = str(Sub(r.PermissionsBoundary))
+	}
+	return role
+}
+
+func policyDocument(sts []Statement) map[string]any {
+	list := make([]any, 0, len(sts))
+	for _, st := range sts {
+		m := map[string]any{"Effect": st.Effect, "Action": st.Action}
+		if st.Sid != "" {
+			m["Sid"] = st.Sid
+		}
+		res := make([]string, len(st.Resource))
+		for i, r := range st.Resource {
+			res[i] = Sub(r)
+		}
+		m["Resource"] = res
+		if len(st.Condition) > 0 {
+			m["Condition"] = st.Condition
+		}
+		list = append(list, m)
+	}
+	return map[string]any{"Version": "2012-10-17", "Statement": list}
+}
+
+func str(s string) *string { return &s }
+func intp(i int) *int      { return &i }
+func boolp(b bool) *bool   { return &b }
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

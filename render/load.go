@@ -1,0 +1,255 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/sirupsen/logrus"
+)
+
+// LoadOptions are the docker compose habits composex honours.
+type LoadOptions struct {
+	Files       []string // -f, merged in order; empty means default discovery
+	WorkingDir  string   // where default discovery starts; default: current directory
+	ProjectName string   // -p; default: the directory of the first file
+	EnvFiles    []string // --env-file; default: .env beside the first file
+	Profiles    []string // --profile
+	// Environment replaces the process environment for interpolation when
+	// not nil (tests use it to stay independent of the caller's shell).
+	Environment map[string]string
+}
+
+// Input is a loaded, merged and interpolated compose project plus what is
+// needed to point back into the files the user wrote.
+type Input struct {
+	Project *types.Project
+	Sources *Sources
+}
+
+func init() {
+	// compose-go reports unset variables through logrus; composex reports
+	// through its own diagnostics, so keep logrus quiet.
+	logrus.SetOutput(io.Discard)
+}
+
+// Load reads the compose files the way docker compose does and validates
+// them against the compose specification.
+func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
+	var ds Diagnostics
+	fns := []cli.ProjectOptionsFn{}
+	if opts.WorkingDir != "" {
+		fns = append(fns, cli.WithWorkingDirectory(opts.WorkingDir))
+	}
+	if opts.Environment != nil {
+		env := make([]string, 0, len(opts.Environment))
+		for k, v := range opts.Environment {
+			env = append(env, k+"="+v)
+		}
+		fns = append(fns, cli.WithEnv(env))
+	} else {
+		fns = append(fns, cli.WithOsEnv)
+	}
+	fns = append(fns, cli.WithEnvFiles(opts.EnvFiles...), cli.WithDotEnv, cli.WithDefaultConfigPath)
+	for _, f := range opts.EnvFiles {
+		if _, err := os.Stat(f); err != nil {
+			ds.Errorf("", "", "env file %s: %v", f, err)
+			return nil, ds
+		}
+	}
+	po, err := cli.NewProjectOptions(opts.Files, fns...)
+	if err != nil {
+		ds.Add(loaderDiagnostic(err, nil))
+		return nil, ds
+	}
+	if len(po.ConfigPaths) == 0 {
+		ds.Errorf("", "", "no compose file found: give one with -f, or run where compose.yaml or docker-compose.yml is")
+		return nil, ds
+	}
+	files := make([]string, len(po.ConfigPaths))
+	for i, f := range po.ConfigPaths {
+		files[i] = displayPath(f)
+	}
+	sources := ReadSources(files)
+	wd, err := po.GetWorkingDir()
+	if err != nil {
+		ds.Add(loaderDiagnostic(err, sources))
+		return nil, ds
+	}
+	details, err := po.ReadConfigFiles(ctx, wd, po)
+	if err != nil {
+		ds.Add(loaderDiagnostic(err, sources))
+		return nil, ds
+	}
+	if patch := secretsPatch(sources); patch != nil {
+		details.ConfigFiles = append(details.ConfigFiles, types.ConfigFile{Filename: "composex-x-secrets", Content: patch})
+	}
+	details.Environment = po.Environment
+	loadOpts := []func(*loader.Options){}
+	if opts.ProjectName != "" {
+		loadOpts = append(loadOpts, func(o *loader.Options) { o.SetProjectName(opts.ProjectName, true) })
+	} else if !namedInFiles(sources) {
+		name := loader.NormalizeProjectName(filepath.Base(details.WorkingDir))
+		loadOpts = append(loadOpts, func(o *loader.Options) { o.SetProjectName(name, false) })
+	}
+	if len(opts.Profiles) > 0 {
+		loadOpts = append(loadOpts, loader.WithProfiles(opts.Profiles))
+	}
+	project, err := loader.LoadWithContext(ctx, *details, loadOpts...)
+	if err != nil {
+		ds.Add(loaderDiagnostic(err, sources))
+		return nil, ds
+	}
+	return &Input{Project: project, Sources: sources}, ds
+}
+
+// displayPath shows a file relative to the current directory when it is
+// below it, so that messages stay short and stable.
+func displayPath(f string) string {
+	if f == "-" {
+		return f
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return f
+	}
+	abs, err := filepath.Abs(f)
+	if err != nil {
+		return f
+	}
+	if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return abs
+}
+
+var (
+	reValidating = regexp.MustCompile(`^validating (.+?): (.+)$`)
+	reYAMLLine   = regexp.MustCompile(`(?:yaml: )?line (\d+)(?:, column (\d+))?: (.+)$`)
+	reInterp     = regexp.MustCompile(`error while interpolating ([^:]+): (.+)$`)
+	reFileErr    = regexp.MustCompile(`compose file "([^"]+)"[^:]*: (.+)$`)
+	reKeyInMsg   = regexp.MustCompile(`^((?:services|volumes|secrets|networks|configs)\.[^ ]+) (.+)$`)
+)
+
+// loaderDiagnostic turns compose-go's error text into a located diagnostic.
+// compose-go gives paths but no lines for schema errors; the line is found
+// from the YAML tree.
+func loaderDiagnostic(err error, sources *Sources) Diagnostic {
+	msg := err.Error()
+	d := Diagnostic{Severity: Error, Message: msg}
+	if m := reFileErr.FindStringSubmatch(msg); m != nil {
+		d.File, msg = displayPath(m[1]), m[2]
+		d.Message = msg
+	}
+	if m := reValidating.FindStringSubmatch(msg); m != nil {
+		d.File, msg = displayPath(m[1]), m[2]
+		d.Message = msg
+		if k := reKeyInMsg.FindStringSubmatch(msg); k != nil {
+			d.Path, d.Message = k[1], explainSchemaError(k[1], k[2])
+		}
+	}
+	if m := reInterp.FindStringSubmatch(msg); m != nil {
+		d.Path, d.Message = m[1], m[2]
+	}
+	if m := reYAMLLine.FindStringSubmatch(msg); m != nil {
+		d.Line, _ = strconv.Atoi(m[1])
+		if m[2] != "" {
+			d.Column, _ = strconv.Atoi(m[2])
+		}
+		d.Message = "YAML syntax: " + m[3]
+		if d.File == "" && sources != nil && len(sources.files) > 0 {
+			d.File = sources.files[0].name
+			if name := firstBrokenFile(sources); name != "" {
+				d.File = name
+			}
+		}
+	}
+	if d.Path != "" {
+		d.Service = serviceOfPath(d.Path)
+		if d.Line == 0 && sources != nil {
+			f, l, c := sources.Locate(d.Path)
+			if d.File == "" || d.File == f {
+				d.File, d.Line, d.Column = f, l, c
+			}
+		}
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		d.File, d.Message = displayPath(pe.Path), pe.Err.Error()
+	}
+	return d
+}
+
+// firstBrokenFile names the first file that yaml.v3 could not parse.
+func firstBrokenFile(s *Sources) string {
+	for _, f := range s.files {
+		if f.root == nil {
+			return f.name
+		}
+	}
+	return ""
+}
+
+func serviceOfPath(path string) string {
+	parts := splitPath(path)
+	if len(parts) >= 2 && parts[0] == "services" {
+		return parts[1]
+	}
+	return ""
+}
+
+// explainSchemaError rewrites the compose schema's terse messages.
+func explainSchemaError(path, msg string) string {
+	if strings.Contains(msg, "additional properties") || msg == "false schema" {
+		parts := splitPath(path)
+		return fmt.Sprintf("%q is not a compose key here (%s)", parts[len(parts)-1], msg)
+	}
+	return msg
+}
+
+// secretsPatch marks the top-level secrets that only name an AWS secret
+// (x-secrets, no file or environment) as external for compose-go, whose
+// schema otherwise refuses them; compose-x files are written that way. The
+// patch is an extra in-memory file merged last, so the user's files and
+// their line numbers stay as written.
+func secretsPatch(s *Sources) []byte {
+	var names []string
+	for _, name := range s.Keys("secrets") {
+		keys := s.Keys("secrets." + Key(name))
+		if oneOf("x-secrets", keys) && !oneOf("file", keys) && !oneOf("environment", keys) &&
+			!oneOf("external", keys) && !oneOf("driver", keys) {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("secrets:\n")
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %q:\n    external: true\n", n)
+	}
+	return []byte(b.String())
+}
+
+// namedInFiles reports whether a compose file sets the project name.
+func namedInFiles(s *Sources) bool {
+	for _, f := range s.files {
+		if f.root == nil {
+			continue
+		}
+		if _, v, depth := walk(f.root, []string{"name"}); depth == 1 && v.Value != "" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,275 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/awslabs/goformation/v7/cloudformation/ecs"
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// Model is the project as ECS sees it: task families with their containers,
+// roles and settings, before any CloudFormation is written. Extensions add
+// to it; emit turns it into templates.
+type Model struct {
+	Name       string // project name
+	Families   []*Family
+	Parameters map[string]*Parameter
+	// ClusterName is the default of the ClusterName parameter: empty means
+	// composex creates the cluster.
+	ClusterName string
+	// Resources are project-level resources that extensions add (topics,
+	// namespaces, alarms that span families), by logical ID.
+	Resources map[string]cloudformation.Resource
+	Outputs   map[string]cloudformation.Output
+}
+
+// Parameter is a template parameter; Default nil means it must be given.
+type Parameter struct {
+	Type        string
+	Description string
+	Default     *string
+}
+
+// Family is one ECS task definition and the ECS service that runs it.
+type Family struct {
+	Name     string // as written in compose (ecs.task.family or service name)
+	Logical  string // PascalCase stem for logical IDs
+	Services []*types.ServiceConfig
+	// Containers in start order: dependencies first, then by name.
+	Containers []*Container
+
+	TaskRole      Role
+	ExecutionRole Role
+
+	LogRetentionDays int
+	DesiredCount     int
+	MinHealthyPct    int
+	MaxPct           int
+	Rollback         bool
+	ExecuteCommand   bool
+	AssignPublicIp   bool
+	CpuArchitecture  string
+	OSFamily         string
+	CapacityProvider []CapacityProviderItem
+	Volumes          []string // task volume names, sorted
+	// DependsOn lists other families whose services must exist before this
+	// family's service is created (compose depends_on across families).
+	DependsOn []string
+
+	// Size is the Fargate task size chosen at emit time.
+	Size FargateSize
+
+	// Resources are family-scoped resources added by extensions, by logical
+	// ID; they stay in the family's stack when a project is split.
+	Resources map[string]cloudformation.Resource
+	// ServiceHooks and TaskHooks let an extension set properties of the ECS
+	// service or task definition that the core does not model (service
+	// registries, Service Connect); they run after the core set its own.
+	ServiceHooks []func(*ecs.Service)
+	TaskHooks    []func(*ecs.TaskDefinition)
+}
+
+// CapacityProviderItem is one entry of x-ecs.CapacityProviderStrategy.
+type CapacityProviderItem struct {
+	CapacityProvider string `json:"CapacityProvider"`
+	Base             *int   `json:"Base,omitempty"`
+	Weight           *int   `json:"Weight,omitempty"`
+}
+
+// Container is one container definition of a family.
+type Container struct {
+	Name    string
+	Service string // compose service it comes from; empty for sidecars
+	Sidecar bool
+
+	ImageParam   string // template parameter holding the image
+	Command      []string
+	EntryPoint   []string
+	Environment  map[string]string
+	Secrets      []ContainerSecret
+	Ports        []Port
+	HealthCheck  *HealthCheck
+	DependsOn    []ContainerDependency
+	DockerLabels map[string]string
+	Ulimits      []Ulimit
+	CapAdd       []string
+	CapDrop      []string
+	User         string
+	WorkingDir   string
+	ReadOnly     bool
+	StopTimeout  int // seconds, 0 = ECS default
+	Init         bool
+	Essential    bool
+	// Cpu in CPU units (1024 = 1 vCPU); Memory and MemoryReservation in MiB.
+	Cpu               int
+	Memory            int
+	MemoryReservation int
+	MountPoints       []MountPoint
+}
+
+// ContainerSecret is an ECS secret: an environment variable filled from
+// Secrets Manager or SSM at start.
+type ContainerSecret struct {
+	Name      string
+	ValueFrom string // may hold ${AWS::...} references
+}
+
+// Port is a port the container listens on (awsvpc: the task is reached on
+// the container port itself).
+type Port struct {
+	ContainerPort int
+	Protocol      string // tcp or udp
+	Name          string
+	AppProtocol   string // http, http2, grpc or empty
+}
+
+// HealthCheck is an ECS container health check, in whole seconds.
+type HealthCheck struct {
+	Command     []string
+	Interval    int
+	Timeout     int
+	Retries     int
+	StartPeriod int
+}
+
+// ContainerDependency is an ECS container start dependency.
+type ContainerDependency struct {
+	Container string
+	Condition string // START, COMPLETE, SUCCESS, HEALTHY
+}
+
+// Ulimit is a Linux resource limit.
+type Ulimit struct {
+	Name       string
+	Soft, Hard int
+}
+
+// MountPoint mounts a task volume in a container.
+type MountPoint struct {
+	Volume   string
+	Path     string
+	ReadOnly bool
+}
+
+// Role is an IAM role of a family: what it may do and nothing more.
+type Role struct {
+	Policies            []Policy
+	ManagedPolicyArns   []string
+	PermissionsBoundary string
+}
+
+// Policy is an inline IAM policy.
+type Policy struct {
+	Name       string
+	Statements []Statement
+}
+
+// Statement is one IAM policy statement. Resource strings may hold
+// ${AWS::Partition}-style references; emit wraps those in Fn::Sub.
+type Statement struct {
+	Sid       string
+	Effect    string
+	Action    []string
+	Resource  []string
+	Condition map[string]any
+}
+
+// AddPolicy adds statements to the role under a policy name, appending to
+// an existing policy of that name.
+func (r *Role) AddPolicy(name string, st ...Statement) {
+	for i := range r.Policies {
+		if r.Policies[i].Name == name {
+			r.Policies[i].Statements = append(r.Policies[i].Statements, st...)
+			return
+		}
+	}
+	r.Policies = append(r.Policies, Policy{Name: name, Statements: st})
+}
+
+// AddManagedPolicy attaches a managed policy once.
+func (r *Role) AddManagedPolicy(arn string) {
+	for _, a := range r.ManagedPolicyArns {
+		if a == arn {
+			return
+		}
+	}
+	r.ManagedPolicyArns = append(r.ManagedPolicyArns, arn)
+}
+
+// Container returns the family's container of that name, or nil.
+func (f *Family) Container(name string) *Container {
+	for _, c := range f.Containers {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// AppContainers returns the containers that come from compose services.
+func (f *Family) AppContainers() []*Container {
+	var out []*Container
+	for _, c := range f.Containers {
+		if !c.Sidecar {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// AddResource adds a family-scoped resource; its logical ID must be new.
+func (f *Family) AddResource(id string, r cloudformation.Resource) error {
+	if _, dup := f.Resources[id]; dup {
+		return fmt.Errorf("family %s: resource %s defined twice", f.Name, id)
+	}
+	f.Resources[id] = r
+	return nil
+}
+
+// AddResource adds a project-level resource; its logical ID must be new.
+func (m *Model) AddResource(id string, r cloudformation.Resource) error {
+	if _, dup := m.Resources[id]; dup {
+		return fmt.Errorf("resource %s defined twice", id)
+	}
+	m.Resources[id] = r
+	return nil
+}
+
+// AddParameter declares a template parameter once; a second declaration
+// with another type or default is a programming error reported as such.
+func (m *Model) AddParameter(name string, p Parameter) error {
+	if old, ok := m.Parameters[name]; ok {
+		if old.Type != p.Type || (old.Default == nil) != (p.Default == nil) ||
+			(old.Default != nil && *old.Default != *p.Default) {
+			return fmt.Errorf("parameter %s declared twice with different settings", name)
+		}
+		return nil
+	}
+	m.Parameters[name] = &p
+	return nil
+}
+
+// Family returns the family of that name, or nil.
+func (m *Model) Family(name string) *Family {
+	i := sort.Search(len(m.Families), func(i int) bool { return m.Families[i].Name >= name })
+	if i < len(m.Families) && m.Families[i].Name == name {
+		return m.Families[i]
+	}
+	return nil
+}
+
+// FamiliesOf returns the families a compose service runs in.
+func (m *Model) FamiliesOf(service string) []*Family {
+	var out []*Family
+	for _, f := range m.Families {
+		for _, s := range f.Services {
+			if s.Name == service {
+				out = append(out, f)
+				break
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,180 @@
+package render
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/awslabs/goformation/v7/cloudformation"
+)
+
+// Options configure one run of the pipeline.
+type Options struct {
+	Load       LoadOptions
+	Extensions []Extension // in the fixed order they extend the model
+	// Validators run before everything else in the validate step (the
+	// JSON Schema check of every x- block, for one).
+	Validators []Validator
+	Format     Format
+	// Parameters are values for template parameters (VpcId=vpc-1) written
+	// into the parameters file beside the defaults.
+	Parameters map[string]string
+}
+
+// Validator checks a loaded project and reports every problem it finds.
+type Validator func(in *Input) Diagnostics
+
+// Output is what a successful render writes: file name -> content.
+type Output struct {
+	Files    map[string][]byte
+	Template string // name of the root template file
+	Model    *Model
+}
+
+// compose-x modules that composex does not implement: named in a warning so
+// that nobody believes the resource was created.
+var composexModules = map[string]bool{
+	"x-s3": true, "x-rds": true, "x-sqs": true, "x-dynamodb": true, "x-kms": true,
+	"x-vpc": true, "x-elbv2": true, "x-acm": true, "x-route53": true, "x-dns": true, "x-efs": true,
+	"x-kinesis": true, "x-firehose": true, "x-elasticache": true, "x-docdb": true, "x-neptune": true,
+	"x-events": true, "x-ssm_parameter": true, "x-cognito_userpool": true, "x-opensearch": true,
+	"x-msk": true, "x-codeguru_profiler": true,
+}
+
+// Validate runs every check that can be made before rendering: the core's
+// and each extension's. It returns all problems found.
+func Validate(in *Input, exts []Extension) Diagnostics {
+	var ds Diagnostics
+	checkComposeKeys(in, &ds)
+	serviceKeys := map[string]bool{}
+	projectKeys := map[string]bool{}
+	for _, k := range CoreServiceKeys {
+		serviceKeys[k] = true
+	}
+	for _, k := range CoreProjectKeys {
+		projectKeys[k] = true
+	}
+	for _, e := range exts {
+		for _, k := range e.ServiceKeys() {
+			serviceKeys[k] = true
+		}
+		for _, k := range e.ProjectKeys() {
+			projectKeys[k] = true
+		}
+		ds.Add(e.Validate(in)...)
+	}
+	for _, name := range sortedKeys(in.Project.Services) {
+		for _, k := range sortedKeys(in.Project.Services[name].Extensions) {
+			if !serviceKeys[k] {
+				ds.Warnf(name, ServicePath(name, k), "composex does not handle %s; it is ignored", k)
+			}
+		}
+	}
+	for _, k := range sortedKeys(in.Project.Extensions) {
+		switch {
+		case projectKeys[k]:
+		case composexModules[k]:
+			ds.Warnf("", k, "%s is a compose-x module that composex does not implement; nothing is created for it", k)
+		case !in.Sources.HasAnchor(k):
+			ds.Warnf("", k, "composex does not handle the top-level key %s; it is ignored", k)
+		}
+	}
+	return ds
+}
+
+// Render runs load → validate → model → extend → emit and returns the files
+// to write. It never writes: on any error the caller writes nothing.
+func Render(ctx context.Context, opts Options) (*Output, Diagnostics) {
+	in, ds := Load(ctx, opts.Load)
+	if in == nil || ds.HasErrors() {
+		return nil, ds
+	}
+	return RenderInput(in, opts, ds)
+}
+
+// RenderInput renders an already loaded project.
+func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics) {
+	place := func(more Diagnostics) Diagnostics { return append(ds, in.Sources.Place(more)...) }
+	for _, v := range opts.Validators {
+		ds = place(v(in))
+	}
+	ds = place(Validate(in, opts.Extensions))
+	if ds.HasErrors() {
+		return nil, ds
+	}
+	m, more := BuildModel(in)
+	ds = place(more)
+	if ds.HasErrors() {
+		return nil, ds
+	}
+	for _, e := range opts.Extensions {
+		ds = place(e.Extend(in, m))
+	}
+	if ds.HasErrors() {
+		return nil, ds
+	}
+	t, more := Emit(m)
+	ds = place(more)
+	if ds.HasErrors() {
+		return nil, ds
+	}
+	format := opts.Format
+	if format == "" {
+		format = YAML
+	}
+	body, err := Encode(t, format)
+	if err != nil {
+		ds.Errorf("", "", "%v", err)
+		return nil, ds
+	}
+	params, err := parameterFile(t.Parameters, opts.Parameters)
+	if err != nil {
+		ds.Errorf("", "", "%v", err)
+		return nil, ds
+	}
+	name := ResourceName(m.Name)
+	out := &Output{
+		Files: map[string][]byte{
+			name + "." + string(format): body,
+			name + ".params.json":       params,
+		},
+		Template: name + "." + string(format),
+		Model:    m,
+	}
+	return out, ds
+}
+
+// parameterFile writes the values for `aws cloudformation deploy
+// --parameter-overrides file://...`: a JSON list of Key=Value strings with
+// every default and every value given on the command line.
+func parameterFile(declared cloudformation.Parameters, given map[string]string) ([]byte, error) {
+	values := map[string]string{}
+	for name, p := range declared {
+		if p.Default != nil {
+			values[name] = fmt.Sprint(p.Default)
+		}
+	}
+	var unknown []string
+	for k, v := range given {
+		if _, ok := declared[k]; !ok {
+			unknown = append(unknown, k)
+			continue
+		}
+		values[k] = v
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, fmt.Errorf("--param %s: the template has no such parameter; it has %s", strings.Join(unknown, ", "), strings.Join(sortedKeys(declared), ", "))
+	}
+	list := make([]string, 0, len(values))
+	for _, k := range sortedKeys(values) {
+		list = append(list, k+"="+values[k])
+	}
+	b, err := json.MarshalIndent(list, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}

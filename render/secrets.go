@@ -1,0 +1,200 @@
+package render
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// secretSpec is a top-level compose secret that composex can map: one that
+// names a secret in AWS Secrets Manager through x-secrets.
+type secretSpec struct {
+	XSecret
+	arn string // ARN or ${AWS::...} template of the ARN, without JSON key
+}
+
+var (
+	reSecretArn = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$`)
+	reKmsArn    = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/.+$`)
+	reKmsKeyId  = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^mrk-[0-9a-f]{32}$`)
+	reEnvName   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	transforms  = []string{"java_properties", "capitalize", "title"}
+	secretLinks = []string{"EcsExecutionRole", "EcsTaskRole"}
+)
+
+// readSecrets decodes the x-secrets block of every top-level secret.
+func readSecrets(p *types.Project, ds *Diagnostics) map[string]*secretSpec {
+	out := map[string]*secretSpec{}
+	for _, name := range sortedKeys(p.Secrets) {
+		sec := p.Secrets[name]
+		path := "secrets." + Key(name) + ".x-secrets"
+		raw, ok := sec.Extensions["x-secrets"]
+		if !ok {
+			continue
+		}
+		var x XSecret
+		if err := DecodeExtension(raw, &x); err != nil {
+			ds.Errorf("", path, "%v", err)
+			continue
+		}
+		if x.Lookup != nil {
+			ds.Errorf("", path+".Lookup", "finding a secret by tags needs AWS access and composex renders offline; give its Name or ARN")
+			continue
+		}
+		switch {
+		case x.Name == "":
+			ds.Errorf("", path+".Name", "the name or ARN of the secret in AWS Secrets Manager is required")
+			continue
+		case strings.HasPrefix(x.Name, "arn:") && !reSecretArn.MatchString(x.Name):
+			ds.Errorf("", path+".Name", "%q is not a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)", x.Name)
+			continue
+		case strings.Contains(x.Name, "${"):
+			ds.Errorf("", path+".Name", "%q: a secret name cannot hold ${...}", x.Name)
+			continue
+		}
+		spec := &secretSpec{XSecret: x, arn: x.Name}
+		if !strings.HasPrefix(x.Name, "arn:") {
+			spec.arn = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:" + x.Name
+		}
+		for i, k := range x.JsonKeys {
+			kp := path + ".JsonKeys." + itoa(i)
+			if k.SecretKey == "" {
+				ds.Errorf("", kp+".SecretKey", "the key inside the JSON secret is required")
+			}
+			if k.Transform != "" && !oneOf(k.Transform, transforms) {
+				ds.Errorf("", kp+".Transform", "%q is not a transform; allowed: %s", k.Transform, allowedList(transforms))
+			}
+			if k.VarName != "" && !reEnvName.MatchString(k.VarName) {
+				ds.Errorf("", kp+".VarName", "%q is not a valid environment variable name", k.VarName)
+			}
+		}
+		for i, l := range x.LinksTo {
+			if !oneOf(l, secretLinks) {
+				ds.Errorf("", path+".LinksTo."+itoa(i), "%q is not a role of the family; allowed: %s", l, allowedList(secretLinks))
+			}
+		}
+		if x.KmsKeyId != "" && !reKmsArn.MatchString(x.KmsKeyId) && !reKmsKeyId.MatchString(x.KmsKeyId) {
+			ds.Errorf("", path+".KmsKeyId", "%q is neither a KMS key ID nor a key ARN (IAM cannot grant kms:Decrypt through an alias)", x.KmsKeyId)
+		}
+		out[name] = spec
+	}
+	return out
+}
+
+// transformKey names the variable of a JSON key as compose-x does.
+func transformKey(key, transform string) string {
+	switch transform {
+	case "java_properties":
+		return strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+	case "capitalize":
+		return strings.ToUpper(key)
+	case "title":
+		if key == "" {
+			return key
+		}
+		return strings.ToUpper(key[:1]) + strings.ToLower(key[1:])
+	}
+	return key
+}
+
+// attachSecrets gives a container its secrets and the family's roles the
+// right to read exactly those secrets.
+func attachSecrets(s types.ServiceConfig, c *Container, f *Family, specs map[string]*secretSpec, p *types.Project, ds *Diagnostics) {
+	for i, ref := range s.Secrets {
+		path := ServicePath(s.Name, "secrets", itoa(i))
+		spec, ok := specs[ref.Source]
+		if !ok {
+			if _, declared := p.Secrets[ref.Source]; declared {
+				ds.Errorf(s.Name, path, "secret %q has no x-secrets: Fargate cannot mount a file or environment secret; name the Secrets Manager secret with secrets.%s.x-secrets.Name", ref.Source, ref.Source)
+			}
+			continue
+		}
+		varName := ref.Source
+		if ref.Target != "" && reEnvName.MatchString(ref.Target) {
+			varName = ref.Target
+		}
+		if len(spec.JsonKeys) == 0 {
+			if !reEnvName.MatchString(varName) {
+				ds.Errorf(s.Name, path, "%q is not a valid environment variable name; set the secret's target to one", varName)
+				continue
+			}
+			c.Secrets = append(c.Secrets, ContainerSecret{Name: varName, ValueFrom: spec.arn})
+		}
+		for _, k := range spec.JsonKeys {
+			name := k.VarName
+			if name == "" {
+				name = transformKey(k.SecretKey, k.Transform)
+			}
+			if !reEnvName.MatchString(name) {
+				ds.Errorf(s.Name, path, "JSON key %q gives the variable name %q, which is not valid; set VarName or Transform", k.SecretKey, name)
+				continue
+			}
+			c.Secrets = append(c.Secrets, ContainerSecret{Name: name, ValueFrom: spec.arn + ":" + k.SecretKey + "::"})
+		}
+		grantSecret(f, ref.Source, spec)
+	}
+	for _, sec := range c.Secrets {
+		if _, clash := c.Environment[sec.Name]; clash {
+			ds.Errorf(s.Name, ServicePath(s.Name, "environment", Key(sec.Name)), "%s is also a secret of this container; ECS cannot set it twice", sec.Name)
+		}
+	}
+}
+
+func grantSecret(f *Family, name string, spec *secretSpec) {
+	resources := []string{spec.arn + "-??????"}
+	if strings.HasPrefix(spec.Name, "arn:") {
+		// A full ARN already ends in the random suffix; a partial one does not.
+		resources = []string{spec.arn, spec.arn + "-??????"}
+	}
+	sts := []Statement{{
+		Sid: "Read" + LogicalName(name), Effect: "Allow",
+		Action: []string{"secretsmanager:GetSecretValue"}, Resource: resources,
+	}}
+	if spec.KmsKeyId != "" {
+		key := spec.KmsKeyId
+		if !strings.HasPrefix(key, "arn:") {
+			key = "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/" + key
+		}
+		sts = append(sts, Statement{Sid: "Decrypt" + LogicalName(name), Effect: "Allow", Action: []string{"kms:Decrypt"}, Resource: []string{key}})
+	}
+	links := spec.LinksTo
+	if len(links) == 0 {
+		links = []string{"EcsExecutionRole"}
+	}
+	for _, l := range links {
+		role := &f.ExecutionRole
+		if l == "EcsTaskRole" {
+			role = &f.TaskRole
+		}
+		role.addStatementsOnce("ReadSecrets", sts)
+	}
+}
+
+// addStatementsOnce adds statements whose Sid the policy does not have yet
+// (a secret used by two containers of a family is granted once).
+func (r *Role) addStatementsOnce(policy string, sts []Statement) {
+	for _, st := range sts {
+		if r.hasSid(policy, st.Sid) {
+			continue
+		}
+		r.AddPolicy(policy, st)
+	}
+}
+
+func (r *Role) hasSid(policy, sid string) bool {
+	for _, p := range r.Policies {
+		if p.Name != policy {
+			continue
+		}
+		for _, st := range p.Statements {
+			if st.Sid == sid {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,251 @@
+package render
+
+import (
+	"os"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Sources keeps the YAML node tree of every compose file so that a problem
+// found after compose-go's merge can still be reported at the file and line
+// where the user wrote the key.
+type Sources struct {
+	files []sourceFile
+}
+
+type sourceFile struct {
+	name string
+	root *yaml.Node
+}
+
+// ReadSources parses each file once; a file that cannot be parsed is skipped
+// here because the loader reports its syntax error with a line already.
+func ReadSources(files []string) *Sources {
+	s := &Sources{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		s.AddBytes(f, data)
+	}
+	return s
+}
+
+// AddBytes indexes one file's content under its name.
+func (s *Sources) AddBytes(name string, data []byte) {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		s.files = append(s.files, sourceFile{name: name})
+		return
+	}
+	s.files = append(s.files, sourceFile{name: name, root: doc.Content[0]})
+}
+
+// Files returns the names of the indexed files, in load order.
+func (s *Sources) Files() []string {
+	names := make([]string, len(s.files))
+	for i, f := range s.files {
+		names[i] = f.name
+	}
+	return names
+}
+
+// Locate finds the file, line and column of a dotted key path. Later files
+// win, as in compose's merge. When the exact key is absent (a value that was
+// defaulted or merged), the deepest existing parent is returned.
+func (s *Sources) Locate(path string) (file string, line, col int) {
+	if s == nil {
+		return "", 0, 0
+	}
+	parts := splitPath(path)
+	bestDepth := -1
+	for i := len(s.files) - 1; i >= 0; i-- {
+		f := s.files[i]
+		if f.root == nil {
+			continue
+		}
+		node, _, depth := walk(f.root, parts)
+		if depth > bestDepth && depth > 0 {
+			bestDepth, file, line, col = depth, f.name, node.Line, node.Column
+			if depth == len(parts) {
+				return
+			}
+		}
+	}
+	if file == "" && len(s.files) > 0 {
+		file = s.files[len(s.files)-1].name
+	}
+	return
+}
+
+// Place fills in the file and line of diagnostics that lack them.
+func (s *Sources) Place(ds Diagnostics) Diagnostics {
+	out := make(Diagnostics, len(ds))
+	for i, d := range ds {
+		if d.File == "" && s != nil {
+			d.File, d.Line, d.Column = s.Locate(d.Path)
+		}
+		out[i] = d
+	}
+	return out
+}
+
+// splitPath splits "services.web.deploy.labels.ecs.task.family" into keys.
+// Compose names can hold dots, so a path element may be quoted with [..]:
+// services.web.deploy.labels[ecs.task.family].
+func splitPath(path string) []string {
+	var parts []string
+	for path != "" {
+		if path[0] == '[' {
+			end := strings.IndexByte(path, ']')
+			if end < 0 {
+				parts = append(parts, path[1:])
+				break
+			}
+			parts = append(parts, path[1:end])
+			path = strings.TrimPrefix(path[end+1:], ".")
+			continue
+		}
+		end := strings.IndexAny(path, ".[")
+		if end < 0 {
+			parts = append(parts, path)
+			break
+		}
+		parts = append(parts, path[:end])
+		path = strings.TrimPrefix(path[end:], ".")
+	}
+	return parts
+}
+
+// walk follows keys from node and returns the node that marks the position
+// of the deepest key reached (the key itself for mappings), that key's
+// value, and how many keys matched.
+func walk(node *yaml.Node, parts []string) (pos, value *yaml.Node, depth int) {
+	cur := node
+	for i, p := range parts {
+		for cur.Kind == yaml.AliasNode && cur.Alias != nil {
+			cur = cur.Alias
+		}
+		switch cur.Kind {
+		case yaml.MappingNode:
+			found := false
+			for j := 0; j+1 < len(cur.Content); j += 2 {
+				if cur.Content[j].Value == p {
+					pos, cur, found = cur.Content[j], cur.Content[j+1], true
+					break
+				}
+			}
+			if !found {
+				return posOr(pos, cur), cur, i
+			}
+		case yaml.SequenceNode:
+			idx, err := strconv.Atoi(p)
+			if err != nil || idx < 0 || idx >= len(cur.Content) {
+				return posOr(pos, cur), cur, i
+			}
+			cur = cur.Content[idx]
+			pos = cur
+		default:
+			return posOr(pos, cur), cur, i
+		}
+	}
+	for cur.Kind == yaml.AliasNode && cur.Alias != nil {
+		cur = cur.Alias
+	}
+	return posOr(pos, cur), cur, len(parts)
+}
+
+func posOr(pos, n *yaml.Node) *yaml.Node {
+	if pos != nil {
+		return pos
+	}
+	return n
+}
+
+// Key quotes a name for use in a key path when it contains a dot.
+func Key(name string) string {
+	if strings.ContainsAny(name, ".[]") {
+		return "[" + name + "]"
+	}
+	return name
+}
+
+// ServicePath builds "services.<name>.<rest...>".
+func ServicePath(service string, rest ...string) string {
+	p := "services." + Key(service)
+	for _, r := range rest {
+		if r != "" {
+			p += "." + r
+		}
+	}
+	return p
+}
+
+// Keys returns the keys written under a mapping path in any file, sorted
+// and without duplicates.
+func (s *Sources) Keys(path string) []string {
+	if s == nil {
+		return nil
+	}
+	parts := splitPath(path)
+	set := map[string]bool{}
+	for _, f := range s.files {
+		if f.root == nil {
+			continue
+		}
+		_, node, depth := walk(f.root, parts)
+		if depth != len(parts) || node.Kind != yaml.MappingNode {
+			continue
+		}
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			if node.Content[i].Value == "<<" { // merge key: take the merged mapping's keys
+				for _, k := range mergedKeys(node.Content[i+1]) {
+					set[k] = true
+				}
+				continue
+			}
+			set[node.Content[i].Value] = true
+		}
+	}
+	return sortedKeys(set)
+}
+
+// HasAnchor reports whether the value at path carries a YAML anchor in some
+// file: a top-level x- key that only holds anchors for reuse.
+func (s *Sources) HasAnchor(path string) bool {
+	if s == nil {
+		return false
+	}
+	parts := splitPath(path)
+	for _, f := range s.files {
+		if f.root == nil {
+			continue
+		}
+		if _, v, depth := walk(f.root, parts); depth == len(parts) && v.Anchor != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func mergedKeys(n *yaml.Node) []string {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	var out []string
+	switch {
+	case n == nil:
+	case n.Kind == yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			out = append(out, n.Content[i].Value)
+		}
+	case n.Kind == yaml.SequenceNode:
+		for _, c := range n.Content {
+			out = append(out, mergedKeys(c)...)
+		}
+	}
+	return out
+}
