@@ -3,10 +3,19 @@
 // comes after it.
 package extensions
 
-import "github.com/composex/composex/render"
+import (
+	"github.com/composex/composex/extensions/cwagent"
+	"github.com/composex/composex/extensions/monitoring"
+	"github.com/composex/composex/extensions/prometheus"
+	"github.com/composex/composex/render"
+)
 
 // All returns every extension composex supports, in the order they extend
-// the model.
+// the model. cwagent comes after every extension that asks for the agent.
 func All() []render.Extension {
-	return []render.Extension{}
+	return []render.Extension{
+		prometheus.Extension{},
+		monitoring.Extension{},
+		cwagent.Extension{},
+	}
 }

@@ -433,6 +433,9 @@ func familyDependencies(m *Model, ds *Diagnostics) {
 		deps := map[string]bool{}
 		for _, s := range f.Services {
 			for _, dep := range sortedKeys(s.DependsOn) {
+				if f.Container(dep) != nil {
+					continue // in this family too: the task orders its containers
+				}
 				for _, other := range m.FamiliesOf(dep) {
 					if other != f {
 						deps[other.Name] = true

@@ -37,14 +37,25 @@ func ClusterRef() string {
 	return cloudformation.If(CondCreateCluster, cloudformation.Ref(ResCluster), cloudformation.Ref(ParamClusterName))
 }
 
+// ClusterNameVar may appear in model strings as ${EcsClusterName}: the name
+// of the cluster the services run in, whether composex creates it or not.
+const ClusterNameVar = "EcsClusterName"
+
 // Sub wraps a string holding ${...} references in Fn::Sub and leaves plain
 // strings alone, so that the model can carry ARNs as readable templates.
 func Sub(s string) string {
-	if strings.Contains(s, "${") {
+	switch {
+	case strings.Contains(s, "${"+ClusterNameVar+"}"):
+		return cloudformation.SubVars(s, map[string]any{ClusterNameVar: ClusterRef()})
+	case strings.Contains(s, "${"):
 		return cloudformation.Sub(s)
 	}
 	return s
 }
+
+// EscapeSub makes user text safe inside Fn::Sub: ${ becomes ${! so that
+// CloudFormation writes it literally.
+func EscapeSub(s string) string { return strings.ReplaceAll(s, "${", "${!") }
 
 // Emit turns the model into one CloudFormation template.
 func Emit(m *Model) (*cloudformation.Template, Diagnostics) {

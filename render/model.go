@@ -58,6 +58,9 @@ type Family struct {
 	// family's service is created (compose depends_on across families).
 	DependsOn []string
 
+	// CloudWatchAgent is non-nil when an extension needs the agent sidecar.
+	CloudWatchAgent *CloudWatchAgent
+
 	// Size is the Fargate task size chosen at emit time.
 	Size FargateSize
 

@@ -100,6 +100,11 @@ func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics)
 	for _, v := range opts.Validators {
 		ds = place(v(in))
 	}
+	if ds.HasErrors() {
+		// The rules below assume well-formed blocks; reporting their
+		// consequences of a schema error would only repeat it.
+		return nil, ds
+	}
 	ds = place(Validate(in, opts.Extensions))
 	if ds.HasErrors() {
 		return nil, ds

@@ -159,16 +159,12 @@ func grantSecret(f *Family, name string, spec *secretSpec) {
 		}
 		sts = append(sts, Statement{Sid: "Decrypt" + LogicalName(name), Effect: "Allow", Action: []string{"kms:Decrypt"}, Resource: []string{key}})
 	}
-	links := spec.LinksTo
-	if len(links) == 0 {
-		links = []string{"EcsExecutionRole"}
-	}
-	for _, l := range links {
-		role := &f.ExecutionRole
-		if l == "EcsTaskRole" {
-			role = &f.TaskRole
-		}
-		role.addStatementsOnce("ReadSecrets", sts)
+	// ECS reads the container's Secrets with the execution role, so that
+	// role is always granted; LinksTo EcsTaskRole also lets the application
+	// read the secret itself.
+	f.ExecutionRole.addStatementsOnce("ReadSecrets", sts)
+	if oneOf("EcsTaskRole", spec.LinksTo) {
+		f.TaskRole.addStatementsOnce("ReadSecrets", sts)
 	}
 }
 

@@ -1,0 +1,166 @@
+package prometheus
+
+import (
+	"fmt"
+
+	"github.com/composex/composex/render"
+)
+
+// jmxRules are the EMF declarations for the JMX exporter (compose-x's set:
+// threads, classes, OS, Tomcat, GC and memory pools).
+func jmxRules(labels []string, matcher string) []render.EMFRule {
+	return []render.EMFRule{
+		{SourceLabels: labels, LabelMatcher: matcher, Dimensions: [][]string{{"ClusterName", "TaskDefinitionFamily"}}, MetricSelectors: []string{
+			"^jvm_threads_(current|daemon)$",
+			"^jvm_classes_loaded$",
+			"^java_lang_operatingsystem_(freephysicalmemorysize|totalphysicalmemorysize|freeswapspacesize|totalswapspacesize|systemcpuload|processcpuload|availableprocessors|openfiledescriptorcount)$",
+			"^catalina_manager_(rejectedsessions|activesessions)$",
+			"^jvm_gc_collection_seconds_(count|sum)$",
+			"^catalina_globalrequestprocessor_(bytesreceived|bytessent|requestcount|errorcount|processingtime)$",
+		}},
+		{SourceLabels: labels, LabelMatcher: matcher, Dimensions: [][]string{{"ClusterName", "TaskDefinitionFamily", "area"}}, MetricSelectors: []string{"^jvm_memory_bytes_used$"}},
+		{SourceLabels: labels, LabelMatcher: matcher, Dimensions: [][]string{{"ClusterName", "TaskDefinitionFamily", "pool"}}, MetricSelectors: []string{"^jvm_memory_pool_bytes_used$"}},
+	}
+}
+
+func nginxRules(labels []string, matcher string) []render.EMFRule {
+	return []render.EMFRule{{SourceLabels: labels, LabelMatcher: matcher,
+		Dimensions: [][]string{{"ClusterName", "TaskDefinitionFamily", "ServiceName"}}, MetricSelectors: []string{"^nginx_.*$"}}}
+}
+
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// Extend asks each family's CloudWatch agent to scrape the exporters its
+// services declare, adding the nginx exporter sidecar where asked. Rules
+// of every service of a family are kept, in service order, so that two
+// services never overwrite each other's rules (compose-x's last one won).
+func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
+	var ds render.Diagnostics
+	for _, f := range m.Families {
+		var scrapeFrom string
+		for _, s := range f.Services {
+			ci := read(in, *s, &ds)
+			if ci == nil {
+				continue
+			}
+			agent := f.Agent()
+			agent.Debug = agent.Debug || ci.EnableCWAgentDebug
+			agent.CollectEMF = agent.CollectEMF || ci.CollectEmf
+			if agent.Prometheus == nil {
+				agent.Prometheus = &render.PrometheusScrape{}
+			}
+			p := agent.Prometheus
+			if sc := ci.ScrapingConfiguration; sc != nil {
+				if scrapeFrom != "" && (p.Interval != sc.Interval || p.Timeout != sc.Timeout || p.ConfigFile != configFile(in, sc)) {
+					ds.Errorf(s.Name, render.ServicePath(s.Name, key, "ContainersInsights.ScrapingConfiguration"),
+						"family %s: %s and %s set different scraping configurations; a task has one CloudWatch agent, give them the same", f.Name, scrapeFrom, s.Name)
+				}
+				scrapeFrom = s.Name
+				p.Interval, p.Timeout, p.ConfigFile = sc.Interval, sc.Timeout, configFile(in, sc)
+			}
+			userJob := s.Labels["job"]
+			if t := ci.CollectForJavaJmx; t != nil && t.Enabled {
+				addExporter(p, s.Name, orDefault(t.ExporterPort, defaultJmxPort), t.ExporterPath, orDefault(userJob, "jmx-"+s.Name))
+				p.Rules = append(p.Rules, jmxRules(orDefault2(t.SourceLabels, []string{"job"}), orDefault(t.LabelMatcher, "^.*jmx.*$"))...)
+			}
+			auto := ci.AutoAddNginxPrometheusExporter
+			if t := ci.CollectForNginx; (t != nil && t.Enabled) || (auto != nil && auto.Enabled) {
+				var cfg ExporterConfig
+				if t != nil {
+					cfg = t.ExporterConfig
+				}
+				port := orDefault(cfg.ExporterPort, defaultNginxPort)
+				if auto != nil && auto.Enabled {
+					if err := addNginxExporter(m, f, s.Name, port, auto.ScrapeUri); err != nil {
+						ds.Errorf(s.Name, render.ServicePath(s.Name, key, "ContainersInsights.AutoAddNginxPrometheusExporter"), "%v", err)
+						continue
+					}
+					addExporter(p, NginxExporterName, port, cfg.ExporterPath, NginxExporterName)
+				} else {
+					addExporter(p, s.Name, port, cfg.ExporterPath, orDefault(userJob, "nginx-"+s.Name))
+				}
+				p.Rules = append(p.Rules, nginxRules(orDefault2(cfg.SourceLabels, []string{"job"}), orDefault(cfg.LabelMatcher, "^.*nginx.*$"))...)
+			}
+			for i, r := range ci.CustomRules {
+				addExporter(p, s.Name, r.ExporterPort, r.ExporterPath, orDefault(userJob, fmt.Sprintf("%s-custom-%d", s.Name, i)))
+				p.Rules = append(p.Rules, r.EmfProcessors...)
+			}
+		}
+	}
+	return ds
+}
+
+func orDefault2(v, def []string) []string {
+	if len(v) == 0 {
+		return def
+	}
+	return v
+}
+
+func configFile(in *render.Input, sc *ScrapingConfiguration) string {
+	if sc.ScrapingConfigurationFile == "" {
+		return ""
+	}
+	text, _ := readConfigFile(in, sc.ScrapingConfigurationFile) // checked in Validate
+	return text
+}
+
+// addExporter records a scrape target once per container and port.
+func addExporter(p *render.PrometheusScrape, container string, port int, path, job string) {
+	path = orDefault(path, defaultPath)
+	for _, e := range p.Exporters {
+		if e.Container == container && e.Port == port {
+			return
+		}
+	}
+	p.Exporters = append(p.Exporters, render.PrometheusExporter{Container: container, Port: port, Path: path, Job: job})
+}
+
+// addNginxExporter adds the nginx Prometheus exporter beside the nginx
+// container, under its own name (compose-x gave it the agent's name, which
+// broke both sidecars).
+func addNginxExporter(m *render.Model, f *render.Family, nginx string, port int, scrapeURI string) error {
+	if c := f.Container(NginxExporterName); c != nil {
+		if !c.Sidecar {
+			return fmt.Errorf("family %s already has a service named %s; rename it or turn AutoAddNginxPrometheusExporter off", f.Name, NginxExporterName)
+		}
+		return nil // added for another nginx service of the family
+	}
+	m.SidecarImage("NginxPrometheusExporterImage", nginxExporterImage, "nginx Prometheus exporter")
+	condition := "START"
+	if app := f.Container(nginx); app != nil && app.HealthCheck != nil {
+		condition = "HEALTHY"
+	}
+	c := &render.Container{
+		Name:              NginxExporterName,
+		ImageParam:        "NginxPrometheusExporterImage",
+		Command:           []string{"--nginx.scrape-uri=" + orDefault(scrapeURI, defaultStubStatus), fmt.Sprintf("--web.listen-address=:%d", port)},
+		Cpu:               32,
+		MemoryReservation: 64,
+		Essential:         false,
+	}
+	if !portTaken(f, port) {
+		// The compose file may already declare the exporter port on nginx
+		// (compose-x files do); the task shares one interface, so declare it once.
+		c.Ports = []render.Port{{ContainerPort: port, Protocol: "tcp", Name: fmt.Sprintf("tcp_%d", port)}}
+	}
+	c.DependOn(nginx, condition)
+	return f.AddSidecar(c)
+}
+
+func portTaken(f *render.Family, port int) bool {
+	for _, c := range f.Containers {
+		for _, p := range c.Ports {
+			if p.ContainerPort == port && p.Protocol == "tcp" {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,166 @@
+package prometheus
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"gopkg.in/yaml.v3"
+
+	"github.com/composex/composex/render"
+)
+
+const (
+	key = "x-prometheus"
+	// NginxExporterName is the sidecar added by AutoAddNginxPrometheusExporter.
+	NginxExporterName  = "nginx-prometheus-exporter"
+	nginxExporterImage = "public.ecr.aws/nginx/nginx-prometheus-exporter:1.3.0"
+	// The nginx exporter's own default scrape address: stub_status on 8080.
+	defaultStubStatus = "http://127.0.0.1:8080/stub_status"
+	defaultJmxPort    = 9404
+	defaultNginxPort  = 9113
+	defaultPath       = "/metrics"
+)
+
+// Extension implements render.Extension for x-prometheus.
+type Extension struct{}
+
+func (Extension) Name() string          { return key }
+func (Extension) ServiceKeys() []string { return []string{key} }
+func (Extension) ProjectKeys() []string { return nil }
+
+// reDuration is Prometheus's duration syntax.
+var reDuration = regexp.MustCompile(`^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$`)
+
+// read decodes and checks one service's block; nil when absent or broken.
+func read(in *render.Input, s types.ServiceConfig, ds *render.Diagnostics) *ContainersInsights {
+	raw, ok := s.Extensions[key]
+	if !ok {
+		return nil
+	}
+	path := render.ServicePath(s.Name, key)
+	var x XPrometheus
+	if err := render.DecodeExtension(raw, &x); err != nil {
+		ds.Errorf(s.Name, path, "%v", err)
+		return nil
+	}
+	ci := x.ContainersInsights
+	if ci == nil {
+		ds.Errorf(s.Name, path, "ContainersInsights is required: it says what to collect")
+		return nil
+	}
+	path += ".ContainersInsights"
+	for name, t := range map[string]*ExporterToggle{"CollectForJavaJmx": ci.CollectForJavaJmx, "CollectForNginx": ci.CollectForNginx} {
+		if t != nil && t.Enabled {
+			checkExporter(s.Name, path+"."+name, t.ExporterConfig, ds)
+		}
+	}
+	for i, r := range ci.CustomRules {
+		p := fmt.Sprintf("%s.CustomRules.%d", path, i)
+		if r.ExporterPort == 0 {
+			ds.Errorf(s.Name, p+".ExporterPort", "ExporterPort is required: the port the exporter serves its metrics on (1 to 65535)")
+		}
+		checkExporter(s.Name, p, ExporterConfig{ExporterPort: r.ExporterPort, ExporterPath: r.ExporterPath}, ds)
+		if len(r.EmfProcessors) == 0 {
+			ds.Errorf(s.Name, p+".EmfProcessors", "at least one EMF processor rule is required: without one, no metric reaches CloudWatch")
+		}
+		for j, e := range r.EmfProcessors {
+			checkRule(s.Name, fmt.Sprintf("%s.EmfProcessors.%d", p, j), e, ds)
+		}
+	}
+	if sc := ci.ScrapingConfiguration; sc != nil {
+		p := path + ".ScrapingConfiguration"
+		iv, okI := duration(s.Name, p+".Interval", sc.Interval, ds)
+		to, okT := duration(s.Name, p+".Timeout", sc.Timeout, ds)
+		if okI && okT && iv > 0 && to > iv {
+			ds.Errorf(s.Name, p+".Timeout", "%s is longer than the interval %s; Prometheus refuses a scrape timeout above the scrape interval", sc.Timeout, sc.Interval)
+		}
+		if f := sc.ScrapingConfigurationFile; f != "" {
+			if _, err := readConfigFile(in, f); err != nil {
+				ds.Errorf(s.Name, p+".ScrapingConfigurationFile", "%v", err)
+			}
+		}
+	}
+	return ci
+}
+
+func checkExporter(service, path string, c ExporterConfig, ds *render.Diagnostics) {
+	if c.ExporterPort < 0 || c.ExporterPort > 65535 {
+		ds.Errorf(service, path+".ExporterPort", "%d is not a port; allowed: 1 to 65535", c.ExporterPort)
+	}
+	if c.ExporterPath != "" && !strings.HasPrefix(c.ExporterPath, "/") {
+		ds.Errorf(service, path+".ExporterPath", "%q must start with /", c.ExporterPath)
+	}
+	if c.LabelMatcher != "" {
+		if _, err := regexp.Compile(c.LabelMatcher); err != nil {
+			ds.Errorf(service, path+".label_matcher", "%q is not a regular expression: %v", c.LabelMatcher, err)
+		}
+	}
+}
+
+func checkRule(service, path string, r render.EMFRule, ds *render.Diagnostics) {
+	if len(r.SourceLabels) == 0 {
+		ds.Errorf(service, path+".source_labels", "at least one source label is required")
+	}
+	if len(r.MetricSelectors) == 0 {
+		ds.Errorf(service, path+".metric_selectors", "at least one metric selector is required")
+	}
+	for i, sel := range append([]string{r.LabelMatcher}, r.MetricSelectors...) {
+		if _, err := regexp.Compile(sel); err != nil {
+			p := path + ".label_matcher"
+			if i > 0 {
+				p = fmt.Sprintf("%s.metric_selectors.%d", path, i-1)
+			}
+			ds.Errorf(service, p, "%q is not a regular expression: %v", sel, err)
+		}
+	}
+}
+
+func duration(service, path, v string, ds *render.Diagnostics) (time.Duration, bool) {
+	if v == "" {
+		return 0, true
+	}
+	if v == "0" || !reDuration.MatchString(v) {
+		ds.Errorf(service, path, "%q is not a Prometheus duration (e.g. 30s, 1m, 1m30s)", v)
+		return 0, false
+	}
+	d, err := time.ParseDuration(strings.NewReplacer("y", "h", "w", "h", "d", "h").Replace(v))
+	if err != nil || strings.ContainsAny(v, "ywd") {
+		return 0, true // long units: valid, no ordering check
+	}
+	return d, true
+}
+
+// readConfigFile reads the user's Prometheus configuration relative to the
+// compose project and checks that it is YAML.
+func readConfigFile(in *render.Input, name string) (string, error) {
+	p := name
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(in.Project.WorkingDir, name)
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return "", fmt.Errorf("cannot read the Prometheus configuration: %v", err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return "", fmt.Errorf("%s is not a YAML Prometheus configuration: %v", name, err)
+	}
+	return string(data), nil
+}
+
+// Validate checks every service's x-prometheus block.
+func (Extension) Validate(in *render.Input) render.Diagnostics {
+	var ds render.Diagnostics
+	names := in.Project.ServiceNames()
+	sort.Strings(names)
+	for _, name := range names {
+		read(in, in.Project.Services[name], &ds)
+	}
+	return ds
+}
