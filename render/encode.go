@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
@@ -84,12 +85,23 @@ func refName(n *yaml.Node) (string, bool) {
 	return n.Content[1].Value, true
 }
 
+// yaml11Special matches plain scalars that a YAML 1.1 reader (such as
+// CloudFormation's) takes for a boolean, null or number although YAML 1.2,
+// and so yaml.v3, reads them as strings: on, yes, n, 0777, 1_000, 1:30.
+var yaml11Special = regexp.MustCompile(`^(?i:y|n|yes|no|on|off|true|false|null|~)$|^[-+]?(0[0-7_]+|0b[01_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?|\.(inf|Inf|INF)|\.(nan|NaN|NAN))$`)
+
 // plain drops the JSON quoting style so that YAML output is written in its
-// plain style; strings that would read as another type stay quoted.
+// plain style; strings that would read as another type stay quoted, under
+// YAML 1.1 rules as well as 1.2.
 func plain(n *yaml.Node) {
 	n.Style = 0
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && strings.Contains(n.Value, "\n") {
-		n.Style = yaml.LiteralStyle
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+		switch {
+		case strings.Contains(n.Value, "\n"):
+			n.Style = yaml.LiteralStyle
+		case yaml11Special.MatchString(n.Value):
+			n.Style = yaml.DoubleQuotedStyle
+		}
 	}
 	for _, c := range n.Content {
 		plain(c)

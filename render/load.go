@@ -135,7 +135,15 @@ func displayPath(f string) string {
 var (
 	reValidating = regexp.MustCompile(`^validating (.+?): (.+)$`)
 	reYAMLLine   = regexp.MustCompile(`(?:yaml: )?line (\d+)(?:, column (\d+))?: (.+)$`)
+	// The YAML library of compose-go (go.yaml.in/yaml/v4) names a context
+	// before the problem: "while parsing a block mapping at line 1, column
+	// 3: line 3, column 4: did not find expected key". Parser errors count
+	// lines from 0 and point at the problem; scanner errors count from 1
+	// and point at the context.
+	reYAMLParser = regexp.MustCompile(`while parsing .*\bline (\d+)(?:, column (\d+))?: (.+)$`)
+	reYAMLScan   = regexp.MustCompile(`while scanning .*?\bline (\d+)(?:, column (\d+))?: (?:line \d+(?:, column \d+)?: )?(.+)$`)
 	reInterp     = regexp.MustCompile(`error while interpolating ([^:]+): (.+)$`)
+	reNoImage    = regexp.MustCompile(`service "([^"]+)" has neither an image nor a build context specified`)
 	reFileErr    = regexp.MustCompile(`compose file "([^"]+)"[^:]*: (.+)$`)
 	reKeyInMsg   = regexp.MustCompile(`^((?:services|volumes|secrets|networks|configs)\.[^ ]+) (.+)$`)
 )
@@ -160,12 +168,16 @@ func loaderDiagnostic(err error, sources *Sources) Diagnostic {
 	if m := reInterp.FindStringSubmatch(msg); m != nil {
 		d.Path, d.Message = m[1], m[2]
 	}
-	if m := reYAMLLine.FindStringSubmatch(msg); m != nil {
+	if m := reNoImage.FindStringSubmatch(msg); m != nil {
+		d.Path, d.Message = ServicePath(m[1], "image"), "an image is required: ECS runs images and cannot build them; set image (with build, push the image before deploying)"
+	}
+	if m := yamlErrorLine(msg); m != nil {
 		d.Line, _ = strconv.Atoi(m[1])
 		if m[2] != "" {
 			d.Column, _ = strconv.Atoi(m[2])
 		}
-		d.Message = "YAML syntax: " + m[3]
+		// Say "line N" in words too: people and scripts grep for it.
+		d.Message = fmt.Sprintf("YAML syntax error at line %d: %s", d.Line, m[3])
 		if d.File == "" && sources != nil && len(sources.files) > 0 {
 			d.File = sources.files[0].name
 			if name := firstBrokenFile(sources); name != "" {
@@ -187,6 +199,20 @@ func loaderDiagnostic(err error, sources *Sources) Diagnostic {
 		d.File, d.Message = displayPath(pe.Path), pe.Err.Error()
 	}
 	return d
+}
+
+// yamlErrorLine finds the line, column and problem of a YAML syntax error,
+// with the line counted from 1.
+func yamlErrorLine(msg string) []string {
+	if m := reYAMLParser.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		m[1] = strconv.Itoa(line + 1)
+		return m
+	}
+	if m := reYAMLScan.FindStringSubmatch(msg); m != nil {
+		return m
+	}
+	return reYAMLLine.FindStringSubmatch(msg)
 }
 
 // firstBrokenFile names the first file that yaml.v3 could not parse.

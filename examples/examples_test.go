@@ -1,0 +1,455 @@
+// Package examples holds one folder per scenario, each a docker-compose.yml
+// and the output composex must render from it (expected/). The tests here
+// prove that output three ways: byte for byte against expected/, with
+// cfn-lint, and by creating the stack in the moto AWS emulator.
+//
+//	go test ./examples            compare, lint, deploy
+//	go test ./examples -update    rewrite expected/ (and the README table)
+//
+// The fixtures and tools live in the shared folder beside the repository
+// (../shared from the repository root), or where COMPOSEX_SHARED points.
+// cfn-lint, python3 and moto are required when CI=true; elsewhere a missing
+// tool skips the tests that need it, naming the tool.
+package examples
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/composex/composex/extensions"
+	"github.com/composex/composex/render"
+)
+
+var update = flag.Bool("update", false, "rewrite examples/*/expected/ and the README's conversion table from the current renderer")
+
+const composeFile = "docker-compose.yml"
+
+// motoParallel is how many emulator runs go at once: each is a python
+// process of about 3 s that keeps one core busy, and CI has two.
+const motoParallel = 2
+
+// project is one compose project rendered by the tests.
+type project struct {
+	name  string // project name: the folder's name
+	files []string
+	out   *render.Output
+	diags render.Diagnostics
+}
+
+// renderProject renders a compose file the way `composex render -p NAME`
+// does, but with an empty environment so that the caller's shell cannot
+// change the output.
+func renderProject(t *testing.T, name string, files ...string) *project {
+	t.Helper()
+	out, ds := render.Render(context.Background(), render.Options{
+		Load: render.LoadOptions{
+			Files:       files,
+			ProjectName: name,
+			Environment: map[string]string{},
+		},
+		Extensions: extensions.All(),
+	})
+	if ds.HasErrors() || out == nil {
+		t.Fatalf("%s: render failed:\n%s", name, ds.Error())
+	}
+	return &project{name: name, files: files, out: out, diags: ds}
+}
+
+// exampleDirs lists the folders of this package that hold a compose file.
+func exampleDirs(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		if e.IsDir() && fileExists(filepath.Join(e.Name(), composeFile)) {
+			dirs = append(dirs, e.Name())
+		}
+	}
+	if len(dirs) == 0 {
+		t.Fatal("no example folder with a docker-compose.yml")
+	}
+	return dirs
+}
+
+func renderExamples(t *testing.T) []*project {
+	t.Helper()
+	var out []*project
+	for _, d := range exampleDirs(t) {
+		out = append(out, renderProject(t, d, filepath.Join(d, composeFile)))
+	}
+	return out
+}
+
+// sharedDir is the folder of fixtures and tools shared by every checkout.
+func sharedDir() string {
+	if d := os.Getenv("COMPOSEX_SHARED"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "..", "shared")
+}
+
+// require stops a test that cannot run here: a failure in CI, where every
+// tool must be installed, and a skip naming what is missing elsewhere.
+func require(t *testing.T, ok bool, what string) {
+	t.Helper()
+	if ok {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI=true and %s is missing", what)
+	}
+	t.Skipf("skipped: %s is missing (with CI=true this is a failure)", what)
+}
+
+func requireShared(t *testing.T) string {
+	t.Helper()
+	d := sharedDir()
+	require(t, fileExists(filepath.Join(d, "fixtures")), fmt.Sprintf("the shared folder %s (set COMPOSEX_SHARED)", d))
+	return d
+}
+
+// renderFixtures renders every shared/fixtures/*/docker-compose.yml, each
+// under its folder's name.
+func renderFixtures(t *testing.T) []*project {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(requireShared(t), "fixtures", "*", composeFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no fixtures in %s", sharedDir())
+	}
+	sort.Strings(files)
+	var out []*project
+	for _, f := range files {
+		out = append(out, renderProject(t, filepath.Base(filepath.Dir(f)), f))
+	}
+	return out
+}
+
+// writeAll writes each project's files into dir/<name>/ and returns the
+// template paths, in the order of the projects.
+func writeAll(t *testing.T, dir string, ps []*project) []string {
+	t.Helper()
+	var templates []string
+	for _, p := range ps {
+		d := filepath.Join(dir, p.name)
+		if err := render.WriteFiles(d, p.out.Files); err != nil {
+			t.Fatal(err)
+		}
+		templates = append(templates, filepath.Join(d, p.out.Template))
+	}
+	return templates
+}
+
+// TestExamplesMatchExpected renders every example and compares each file
+// with expected/ byte for byte; -update rewrites expected/.
+func TestExamplesMatchExpected(t *testing.T) {
+	for _, p := range renderExamples(t) {
+		t.Run(p.name, func(t *testing.T) {
+			for _, d := range p.diags.Sorted() {
+				t.Logf("%s", d)
+			}
+			again := renderProject(t, p.name, p.files...)
+			for name, body := range p.out.Files {
+				if !bytes.Equal(body, again.out.Files[name]) {
+					t.Errorf("%s: two renders of the same input differ", name)
+				}
+			}
+			want := filepath.Join(p.name, "expected")
+			if *update {
+				if err := os.RemoveAll(want); err != nil {
+					t.Fatal(err)
+				}
+				if err := render.WriteFiles(want, p.out.Files); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			entries, err := os.ReadDir(want)
+			if err != nil {
+				t.Fatalf("%v (run: go test ./examples -update)", err)
+			}
+			for _, e := range entries {
+				if _, ok := p.out.Files[e.Name()]; !ok {
+					t.Errorf("%s/%s is no longer rendered (run: go test ./examples -update)", want, e.Name())
+				}
+			}
+			for _, name := range sortedNames(p.out.Files) {
+				expected, err := os.ReadFile(filepath.Join(want, name))
+				if err != nil {
+					t.Errorf("%v (run: go test ./examples -update)", err)
+					continue
+				}
+				if diff := firstDifference(expected, p.out.Files[name]); diff != "" {
+					t.Errorf("%s/%s differs from the rendered output (if the change is right, run: go test ./examples -update)\n%s", want, name, diff)
+				}
+			}
+		})
+	}
+}
+
+// firstDifference describes the first line where two files differ.
+func firstDifference(want, got []byte) string {
+	if bytes.Equal(want, got) {
+		return ""
+	}
+	wl, gl := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
+	for i := 0; i < len(wl) || i < len(gl); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g || i >= len(wl) || i >= len(gl) {
+			return fmt.Sprintf("line %d:\n  expected: %q\n  rendered: %q", i+1, w, g)
+		}
+	}
+	return "the files differ"
+}
+
+// TestCfnLint lints every rendered example and shared fixture in one
+// cfn-lint process: no error may be reported; warnings are printed.
+func TestCfnLint(t *testing.T) {
+	_, err := exec.LookPath("cfn-lint")
+	require(t, err == nil, "cfn-lint (pip install cfn-lint)")
+	ps := append(renderExamples(t), renderFixtures(t)...)
+	templates := writeAll(t, t.TempDir(), ps)
+
+	// Never -u: updating the specs needs the network.
+	cmd := exec.Command("cfn-lint", append([]string{"--format", "parseable"}, templates...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	code := 0
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("running cfn-lint: %v", err)
+	}
+	counts := map[byte]int{}
+	sc := bufio.NewScanner(&stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		if rule := parseableRule(line); rule != "" {
+			counts[rule[0]]++
+		}
+		t.Log(line)
+	}
+	if stderr.Len() > 0 {
+		t.Logf("cfn-lint stderr:\n%s", stderr.String())
+	}
+	t.Logf("cfn-lint on %d templates: exit %d, %d error(s), %d warning(s), %d informational", len(templates), code, counts['E'], counts['W'], counts['I'])
+	// The exit code is a bit mask: 2 errors, 4 warnings, 8 informational;
+	// 1 means cfn-lint itself failed.
+	if code&2 != 0 || counts['E'] > 0 {
+		t.Errorf("cfn-lint found %d error(s) (exit %d); see the lines above", counts['E'], code)
+	}
+	if code&1 != 0 {
+		t.Errorf("cfn-lint failed (exit %d): %s", code, stderr.String())
+	}
+}
+
+// parseableRule returns the rule ID (E3002, W3037, ...) of a line of
+// cfn-lint's parseable format: file:line:col:endline:endcol:rule:message.
+func parseableRule(line string) string {
+	parts := strings.SplitN(line, ":", 7)
+	if len(parts) < 7 {
+		return ""
+	}
+	rule := parts[5]
+	if len(rule) < 2 || !strings.ContainsRune("EWI", rune(rule[0])) {
+		return ""
+	}
+	return rule
+}
+
+// motoSummary is the part of moto_inproc_check.py's JSON the test reads.
+type motoSummary struct {
+	Error           *string `json:"error"`
+	Status          string  `json:"status"`
+	TaskDefinitions []struct {
+		Family                  string   `json:"family"`
+		Cpu                     string   `json:"cpu"`
+		Memory                  string   `json:"memory"`
+		NetworkMode             string   `json:"networkMode"`
+		RequiresCompatibilities []string `json:"requiresCompatibilities"`
+		ExecutionRoleArn        string   `json:"executionRoleArn"`
+		TaskRoleArn             string   `json:"taskRoleArn"`
+		ContainerDefinitions    []struct {
+			Name      string `json:"name"`
+			Essential *bool  `json:"essential"`
+		} `json:"containerDefinitions"`
+	} `json:"task_definitions"`
+	Services []struct {
+		ServiceName    string `json:"serviceName"`
+		LaunchType     string `json:"launchType"`
+		DesiredCount   int    `json:"desiredCount"`
+		TaskDefinition string `json:"taskDefinition"`
+	} `json:"services"`
+	Timing map[string]float64 `json:"timing_s"`
+}
+
+// motoStack is the stack name moto_inproc_check.py creates; task families
+// are named ${AWS::StackName}-<family>.
+const motoStack = "probe"
+
+// TestMotoDeploy creates the stack of every example and shared fixture in
+// the moto emulator (with the shared moto_plus handlers) and checks that
+// ECS got what the model chose.
+func TestMotoDeploy(t *testing.T) {
+	_, err := exec.LookPath("python3")
+	require(t, err == nil, "python3")
+	probe := exec.Command("python3", "-c", "import moto, boto3, yaml")
+	msg, err := probe.CombinedOutput()
+	require(t, err == nil, "the python modules moto, boto3 and yaml ("+strings.TrimSpace(lastLine(msg))+")")
+	script := filepath.Join(requireShared(t), "tools", "moto_inproc_check.py")
+	require(t, fileExists(script), script)
+
+	ps := append(renderExamples(t), renderFixtures(t)...)
+	templates := writeAll(t, t.TempDir(), ps)
+	slots := make(chan struct{}, motoParallel)
+	for i, p := range ps {
+		template := templates[i]
+		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			cmd := exec.Command("python3", script, template)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			runErr := cmd.Run()
+			var sum motoSummary
+			if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
+				t.Fatalf("moto_inproc_check.py: %v; no JSON summary: %v\nstdout:\n%s\nstderr:\n%s", runErr, err, stdout.String(), tail(stderr.String(), 40))
+			}
+			if sum.Status != "CREATE_COMPLETE" || runErr != nil {
+				errText := ""
+				if sum.Error != nil {
+					errText = *sum.Error
+				}
+				t.Fatalf("stack status %q (want CREATE_COMPLETE), exit %v, error %q\nstderr:\n%s", sum.Status, runErr, errText, tail(stderr.String(), 40))
+			}
+			t.Logf("%s: CREATE_COMPLETE in %.2f s (create_stack %.2f s)", p.out.Template, sum.Timing["total"], sum.Timing["create_stack"])
+			checkMoto(t, p.out.Model, &sum)
+		})
+	}
+}
+
+// checkMoto compares what moto created with the model: one task definition
+// and one service per family, with the size, containers, roles and counts
+// the model chose.
+func checkMoto(t *testing.T, m *render.Model, sum *motoSummary) {
+	t.Helper()
+	if len(sum.TaskDefinitions) != len(m.Families) {
+		t.Errorf("moto has %d task definitions; the model has %d families", len(sum.TaskDefinitions), len(m.Families))
+	}
+	if len(sum.Services) != len(m.Families) {
+		t.Errorf("moto has %d ECS services; the model has %d families", len(sum.Services), len(m.Families))
+	}
+	for _, f := range m.Families {
+		family := motoStack + "-" + render.ResourceName(f.Name)
+		found := false
+		for _, td := range sum.TaskDefinitions {
+			if td.Family != family {
+				continue
+			}
+			found = true
+			if want := strconv.Itoa(f.Size.Cpu); td.Cpu != want {
+				t.Errorf("%s: cpu %q, want %q (%s)", family, td.Cpu, want, f.Size)
+			}
+			if want := strconv.Itoa(f.Size.Memory); td.Memory != want {
+				t.Errorf("%s: memory %q, want %q (%s)", family, td.Memory, want, f.Size)
+			}
+			if td.NetworkMode != "awsvpc" {
+				t.Errorf("%s: networkMode %q, want awsvpc", family, td.NetworkMode)
+			}
+			if strings.Join(td.RequiresCompatibilities, ",") != "FARGATE" {
+				t.Errorf("%s: requiresCompatibilities %v, want [FARGATE]", family, td.RequiresCompatibilities)
+			}
+			if td.ExecutionRoleArn == "" || td.TaskRoleArn == "" {
+				t.Errorf("%s: executionRoleArn %q and taskRoleArn %q must both be set", family, td.ExecutionRoleArn, td.TaskRoleArn)
+			}
+			var got, want []string
+			for _, c := range td.ContainerDefinitions {
+				got = append(got, c.Name)
+				if mc := f.Container(c.Name); mc != nil && c.Essential != nil && *c.Essential != mc.Essential {
+					t.Errorf("%s: container %s essential=%v, the model says %v", family, c.Name, *c.Essential, mc.Essential)
+				}
+			}
+			for _, c := range f.Containers {
+				want = append(want, c.Name)
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("%s: containers %v, want %v", family, got, want)
+			}
+		}
+		if !found {
+			t.Errorf("no task definition of family %s in moto", family)
+			continue
+		}
+		found = false
+		for _, s := range sum.Services {
+			if !strings.Contains(s.TaskDefinition, ":task-definition/"+family+":") {
+				continue
+			}
+			found = true
+			// A capacity provider strategy replaces the launch type.
+			if len(f.CapacityProvider) == 0 && s.LaunchType != "FARGATE" {
+				t.Errorf("service %s: launchType %q, want FARGATE", s.ServiceName, s.LaunchType)
+			}
+			if s.DesiredCount != f.DesiredCount {
+				t.Errorf("service %s: desiredCount %d, want %d", s.ServiceName, s.DesiredCount, f.DesiredCount)
+			}
+		}
+		if !found {
+			t.Errorf("no ECS service runs the task family %s in moto", family)
+		}
+	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+func sortedNames(m map[string][]byte) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func lastLine(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return lines[len(lines)-1]
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

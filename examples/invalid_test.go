@@ -1,0 +1,200 @@
+package examples
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// notYet lists the bad inputs that composex cannot refuse yet because the
+// x- extension they misuse is not implemented: today it is only warned
+// about and the file renders. The test asserts that they still render, so
+// whoever implements the extension must move the file out of this map and
+// thereby check its `# expect:` lines.
+var notYet = map[string]string{
+	"alarms-topic-missing.yml":            "x-alarms not implemented yet: a Topics entry naming a topic missing from x-sns is not checked",
+	"alarms-unknown-predefined.yml":       "x-alarms not implemented yet: unknown Predefined alarm names are not checked",
+	"iam-policy-without-statement.yml":    "x-iam not implemented yet: policy documents are not checked",
+	"network-bad-cidr.yml":                "x-network not implemented yet: Ingress CIDRs are not checked",
+	"network-ingress-unknown-service.yml": "x-network not implemented yet: Ingress services are not checked",
+	"scaling-cpu-target-too-high.yml":     "x-scaling not implemented yet: CpuTarget is not checked",
+	"scaling-range-garbage.yml":           "x-scaling not implemented yet: Range is not checked",
+	"scaling-range-inverted.yml":          "x-scaling not implemented yet: Range is not checked",
+	"scaling-unknown-key.yml":             "x-scaling not implemented yet: its keys are not checked against the schema",
+}
+
+// knownBugs lists bad inputs that composex refuses (exit 1, nothing
+// written, no panic) but not yet as fixtures/invalid/README.md asks. The
+// test asserts the deviation is still there, so a fix must remove the entry.
+var knownBugs = map[string]string{}
+
+// TestInvalidFixtures runs `composex render` on every file of
+// shared/fixtures/invalid and checks it is refused as the folder's README
+// says: exit status 1, every `# expect:` regex matches stderr (ignoring
+// case), the file is named, no panic, and the output directory stays empty.
+func TestInvalidFixtures(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(requireShared(t), "fixtures", "invalid", "*.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no *.yml in %s/fixtures/invalid", sharedDir())
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		seen[filepath.Base(f)] = true
+	}
+	for _, m := range []map[string]string{notYet, knownBugs} {
+		for name := range m {
+			if !seen[name] {
+				t.Errorf("%s is listed in notYet or knownBugs but is not in fixtures/invalid; drop the entry", name)
+			}
+		}
+	}
+
+	bin := filepath.Join(t.TempDir(), "composex")
+	build := exec.Command("go", "build", "-o", bin, "github.com/composex/composex/cmd/composex")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building composex: %v\n%s", err, out)
+	}
+
+	for _, file := range files {
+		name := filepath.Base(file)
+		t.Run(name, func(t *testing.T) {
+			r := refuse(t, bin, file)
+			problems := r.problems(t, file)
+			switch {
+			case notYet[name] != "":
+				t.Logf("%s: not refused yet (%s)", name, notYet[name])
+				if r.crashed() {
+					t.Errorf("crashed:\n%s", r.output)
+				}
+				if r.code != 0 {
+					t.Errorf("now exits %d: remove %s from notYet so that its expect lines are checked\n%s", r.code, name, r.output)
+				}
+			case knownBugs[name] != "":
+				t.Logf("%s: refused, with a known bug: %s", name, knownBugs[name])
+				if r.code != 1 || r.crashed() || len(r.left) > 0 {
+					t.Errorf("must still be refused (exit 1, no panic, nothing written); got exit %d, left %v\n%s", r.code, r.left, r.output)
+				}
+				if len(problems) == 0 {
+					t.Errorf("now refused as fixtures/invalid/README.md says: remove %s from knownBugs", name)
+				}
+			default:
+				for _, p := range problems {
+					t.Error(p)
+				}
+				if len(problems) > 0 {
+					t.Logf("composex output:\n%s", r.output)
+				}
+			}
+		})
+	}
+}
+
+// refusal is what one run of composex on a bad input did.
+type refusal struct {
+	code   int
+	stderr string
+	output string   // stdout and stderr
+	left   []string // files left in or beside the output directory
+}
+
+func (r refusal) crashed() bool {
+	lower := strings.ToLower(r.output)
+	return strings.Contains(lower, "panic") || strings.Contains(lower, "goroutine")
+}
+
+func refuse(t *testing.T, bin, file string) refusal {
+	t.Helper()
+	parent := t.TempDir()
+	outDir := filepath.Join(parent, "out")
+	if err := os.Mkdir(outDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "render", "-f", file, "-o", outDir)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := refusal{stderr: stderr.String(), output: stdout.String() + stderr.String()}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		r.code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("running composex: %v", err)
+	}
+	for _, dir := range []string{parent, outDir} {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if dir == parent && e.Name() == "out" {
+				continue
+			}
+			r.left = append(r.left, filepath.Join(filepath.Base(dir), e.Name()))
+		}
+	}
+	return r
+}
+
+// problems lists every way the run differs from what
+// fixtures/invalid/README.md asks.
+func (r refusal) problems(t *testing.T, file string) []string {
+	t.Helper()
+	var out []string
+	if r.code != 1 {
+		out = append(out, "exit status "+strconv.Itoa(r.code)+", want 1")
+	}
+	if r.crashed() {
+		out = append(out, "the output shows a panic or goroutine trace")
+	}
+	if len(r.left) > 0 {
+		out = append(out, "files were written: "+strings.Join(r.left, ", "))
+	}
+	if !strings.Contains(r.stderr, filepath.Base(file)) {
+		out = append(out, "stderr does not name the file "+filepath.Base(file))
+	}
+	expects := expectations(t, file)
+	if len(expects) == 0 {
+		out = append(out, "the fixture has no `# expect:` line")
+	}
+	for _, re := range expects {
+		if !re.MatchString(r.stderr) {
+			out = append(out, "stderr does not match `# expect: "+strings.TrimPrefix(re.String(), "(?i)")+"`")
+		}
+	}
+	return out
+}
+
+// expectations reads the `# expect: REGEX` lines of a fixture.
+func expectations(t *testing.T, file string) []*regexp.Regexp {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []*regexp.Regexp
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "# expect:")
+		if !ok {
+			continue
+		}
+		re, err := regexp.Compile("(?i)" + strings.TrimSpace(rest))
+		if err != nil {
+			t.Fatalf("%s: bad expect line %q: %v", file, rest, err)
+		}
+		out = append(out, re)
+	}
+	return out
+}
