@@ -19,15 +19,12 @@ import (
 // whoever implements the extension must move the file out of this map and
 // thereby check its `# expect:` lines.
 var notYet = map[string]string{
-	"alarms-topic-missing.yml":            "x-alarms not implemented yet: a Topics entry naming a topic missing from x-sns is not checked",
-	"alarms-unknown-predefined.yml":       "x-alarms not implemented yet: unknown Predefined alarm names are not checked",
-	"iam-policy-without-statement.yml":    "x-iam not implemented yet: policy documents are not checked",
-	"network-bad-cidr.yml":                "x-network not implemented yet: Ingress CIDRs are not checked",
-	"network-ingress-unknown-service.yml": "x-network not implemented yet: Ingress services are not checked",
-	"scaling-cpu-target-too-high.yml":     "x-scaling not implemented yet: CpuTarget is not checked",
-	"scaling-range-garbage.yml":           "x-scaling not implemented yet: Range is not checked",
-	"scaling-range-inverted.yml":          "x-scaling not implemented yet: Range is not checked",
-	"scaling-unknown-key.yml":             "x-scaling not implemented yet: its keys are not checked against the schema",
+	"alarms-topic-missing.yml":        "x-alarms not implemented yet: a Topics entry naming a topic missing from x-sns is not checked",
+	"alarms-unknown-predefined.yml":   "x-alarms not implemented yet: unknown Predefined alarm names are not checked",
+	"scaling-cpu-target-too-high.yml": "x-scaling not implemented yet: CpuTarget is not checked",
+	"scaling-range-garbage.yml":       "x-scaling not implemented yet: Range is not checked",
+	"scaling-range-inverted.yml":      "x-scaling not implemented yet: Range is not checked",
+	"scaling-unknown-key.yml":         "x-scaling not implemented yet: its keys are not checked against the schema",
 }
 
 // knownBugs lists bad inputs that composex refuses (exit 1, nothing

@@ -5,7 +5,9 @@ package extensions
 
 import (
 	"github.com/composex/composex/extensions/cwagent"
+	"github.com/composex/composex/extensions/iam"
 	"github.com/composex/composex/extensions/monitoring"
+	"github.com/composex/composex/extensions/network"
 	"github.com/composex/composex/extensions/prometheus"
 	"github.com/composex/composex/render"
 )
@@ -14,6 +16,8 @@ import (
 // the model. cwagent comes after every extension that asks for the agent.
 func All() []render.Extension {
 	return []render.Extension{
+		iam.Extension{},
+		network.Extension{},
 		prometheus.Extension{},
 		monitoring.Extension{},
 		cwagent.Extension{},

@@ -152,11 +152,15 @@ func emitFamily(t *cloudformation.Template, m *Model, f *Family, add func(string
 	}
 	add(f.TaskRoleID(), roleResource(task, fmt.Sprintf("Role of the containers of %s", f.Name)))
 
-	add(f.SecurityGroupID(), &ec2.SecurityGroup{
+	sg := &ec2.SecurityGroup{
 		GroupDescription: fmt.Sprintf("composex %s: tasks of %s", m.Name, f.Name),
 		VpcId:            str(cloudformation.Ref(ParamVpcId)),
 		Tags:             []tags.Tag{{Key: "Name", Value: cloudformation.Sub("${AWS::StackName}-" + ResourceName(f.Name))}, projectTag, familyTag},
-	})
+	}
+	for _, hook := range f.SecurityGroupHooks {
+		hook(sg)
+	}
+	add(f.SecurityGroupID(), sg)
 
 	td := &ecs.TaskDefinition{
 		Family:                  str(cloudformation.Sub("${AWS::StackName}-" + ResourceName(f.Name))),
@@ -385,7 +389,11 @@ func trustPolicy() map[string]any {
 func roleResource(r Role, description string) *iam.Role {
 	role := &iam.Role{AssumeRolePolicyDocument: trustPolicy(), Description: str(description)}
 	for _, p := range r.Policies {
-		role.Policies = append(role.Policies, iam.Role_Policy{PolicyName: p.Name, PolicyDocument: policyDocument(p.Statements)})
+		doc := p.Document
+		if doc == nil {
+			doc = policyDocument(p.Statements)
+		}
+		role.Policies = append(role.Policies, iam.Role_Policy{PolicyName: p.Name, PolicyDocument: doc})
 	}
 	for _, a := range r.ManagedPolicyArns {
 		role.ManagedPolicyArns = append(role.ManagedPolicyArns, Sub(a))

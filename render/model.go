@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/awslabs/goformation/v7/cloudformation/ec2"
 	"github.com/awslabs/goformation/v7/cloudformation/ecs"
 	"github.com/compose-spec/compose-go/v2/types"
 )
@@ -60,6 +61,9 @@ type Family struct {
 
 	// CloudWatchAgent is non-nil when an extension needs the agent sidecar.
 	CloudWatchAgent *CloudWatchAgent
+	// Scaling is the family's auto scaling target, set by x-scaling and read
+	// by x-alarms (step scaling, predefined alarms); nil: no scaling.
+	Scaling *Scaling
 
 	// Size is the Fargate task size chosen at emit time.
 	Size FargateSize
@@ -67,11 +71,13 @@ type Family struct {
 	// Resources are family-scoped resources added by extensions, by logical
 	// ID; they stay in the family's stack when a project is split.
 	Resources map[string]cloudformation.Resource
-	// ServiceHooks and TaskHooks let an extension set properties of the ECS
-	// service or task definition that the core does not model (service
-	// registries, Service Connect); they run after the core set its own.
-	ServiceHooks []func(*ecs.Service)
-	TaskHooks    []func(*ecs.TaskDefinition)
+	// ServiceHooks, TaskHooks and SecurityGroupHooks let an extension set
+	// properties of the ECS service, task definition or security group that
+	// the core does not model (service registries, Service Connect, egress
+	// rules); they run after the core set its own.
+	ServiceHooks       []func(*ecs.Service)
+	TaskHooks          []func(*ecs.TaskDefinition)
+	SecurityGroupHooks []func(*ec2.SecurityGroup)
 }
 
 // CapacityProviderItem is one entry of x-ecs.CapacityProviderStrategy.
@@ -163,10 +169,12 @@ type Role struct {
 	PermissionsBoundary string
 }
 
-// Policy is an inline IAM policy.
+// Policy is an inline IAM policy: statements composex writes, or a
+// document the user wrote (x-iam), passed through as written.
 type Policy struct {
 	Name       string
 	Statements []Statement
+	Document   map[string]any
 }
 
 // Statement is one IAM policy statement. Resource strings may hold

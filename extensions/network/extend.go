@@ -1,0 +1,289 @@
+package network
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/awslabs/goformation/v7/cloudformation/ec2"
+	"github.com/awslabs/goformation/v7/cloudformation/ecs"
+	"github.com/awslabs/goformation/v7/cloudformation/servicediscovery"
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/composex/composex/render"
+)
+
+// Extend adds the family's ingress rules, egress restrictions, public IP
+// and Cloud Map registration.
+func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
+	var ds render.Diagnostics
+	nss := readNamespaces(in.Project, &ds)
+	for _, f := range m.Families {
+		var egress []EgressRule
+		var cloudMap *CloudMapRef
+		cloudMapFrom := ""
+		for _, s := range f.Services {
+			x := read(in.Project, *s, nss, &ds)
+			if x == nil {
+				continue
+			}
+			f.AssignPublicIp = f.AssignPublicIp || x.AssignPublicIp
+			if x.Ingress != nil {
+				ingress(m, f, s.Name, x.Ingress, &ds)
+			}
+			egress = append(egress, x.Egress...)
+			ref := x.CloudMap
+			if ref == nil && x.UseCloudmap != nil && *x.UseCloudmap {
+				ref = legacyNamespace(nss)
+				ds.Warnf(s.Name, render.ServicePath(s.Name, key, "UseCloudmap"), "UseCloudmap is compose-x's legacy form; %s", legacyNote(ref))
+			}
+			if ref == nil {
+				continue
+			}
+			if cloudMap != nil && cloudMap.Namespace != ref.Namespace {
+				ds.Errorf(s.Name, render.ServicePath(s.Name, key, "x-cloudmap"), "family %s: %s registers in namespace %q but %s in %q; an ECS service registers in one", f.Name, s.Name, ref.Namespace, cloudMapFrom, cloudMap.Namespace)
+				continue
+			}
+			if cloudMap == nil {
+				if ref.Port == 0 {
+					ref.Port = mainPort(*s)
+				}
+				cloudMap, cloudMapFrom = ref, s.Name
+			}
+		}
+		if len(egress) > 0 {
+			restrictEgress(f, egress)
+		}
+		if cloudMap != nil {
+			if err := register(m, f, cloudMapFrom, cloudMap, nss); err != nil {
+				ds.Errorf(cloudMapFrom, render.ServicePath(cloudMapFrom, key), "%v", err)
+			}
+		}
+	}
+	return ds
+}
+
+// legacyNamespace picks the namespace of UseCloudmap: the only declared
+// one, or the NamespaceId parameter when none is declared.
+func legacyNamespace(nss map[string]XCloudMapNamespace) *CloudMapRef {
+	for name := range nss { // read() refused more than one
+		return &CloudMapRef{Namespace: name}
+	}
+	return &CloudMapRef{}
+}
+
+func legacyNote(ref *CloudMapRef) string {
+	if ref.Namespace == "" {
+		return "the family registers in the Cloud Map namespace given by the " + NamespaceParam + " parameter"
+	}
+	return fmt.Sprintf("the family registers in the namespace %s", ref.Namespace)
+}
+
+// mainPort is the port others call a service on: its first published
+// port in the order written (exporter ports are usually not published),
+// else its first port.
+func mainPort(s types.ServiceConfig) int {
+	for _, p := range s.Ports {
+		if p.Published != "" {
+			return int(p.Target)
+		}
+	}
+	if ports := servicePorts(s); len(ports) > 0 {
+		return ports[0].ContainerPort
+	}
+	return 0
+}
+
+// source is who an ingress rule lets in.
+type source struct {
+	stem        string // part of the logical ID
+	description string
+	set         func(r *ec2.SecurityGroupIngress)
+	ports       []int
+}
+
+// ingress opens the ports service listens on to each source, one rule per
+// source and port, on the container port (the port an awsvpc task is
+// reached on).
+func ingress(m *render.Model, f *render.Family, service string, in *Ingress, ds *render.Diagnostics) {
+	c := f.Container(service)
+	if c == nil {
+		return
+	}
+	var sources []source
+	sg := cloudformation.GetAtt(f.SecurityGroupID(), "GroupId")
+	if in.Myself {
+		sources = append(sources, source{stem: "Self", description: "from tasks of " + f.Name,
+			set: func(r *ec2.SecurityGroupIngress) { r.SourceSecurityGroupId = &sg }})
+	}
+	for i, e := range in.ExtSources {
+		cidr, v6 := e.IPv4, false
+		if cidr == "" {
+			cidr, v6 = e.IPv6, true
+		}
+		stem := render.LogicalName(e.Name)
+		if e.Name == "" {
+			stem = "Cidr" + render.LogicalName(strings.NewReplacer(".", "x", ":", "x", "/", "m").Replace(cidr))
+		}
+		desc := e.Description
+		if desc == "" {
+			desc = "from " + orDefault(e.Name, cidr)
+		}
+		if cidr == "0.0.0.0/0" || cidr == "::/0" {
+			ds.Warnf(service, fmt.Sprintf("%s.Ingress.ExtSources.%d", render.ServicePath(service, key), i), "%s opens %s to the whole internet", cidr, service)
+		}
+
+		sources = append(sources, source{stem: stem, description: desc, ports: e.Ports, set: func(r *ec2.SecurityGroupIngress) {
+			if v6 {
+				r.CidrIpv6 = &cidr
+			} else {
+				r.CidrIp = &cidr
+			}
+		}})
+	}
+	for _, a := range in.AwsSources {
+		a := a
+		sources = append(sources, source{stem: render.LogicalName(a.Id), description: "from " + a.Id, ports: a.Ports, set: func(r *ec2.SecurityGroupIngress) {
+			if a.Type == "PrefixList" {
+				r.SourcePrefixListId = &a.Id
+				return
+			}
+			r.SourceSecurityGroupId = &a.Id
+			if a.AccountOwner != "" {
+				r.SourceSecurityGroupOwnerId = &a.AccountOwner
+			}
+		}})
+	}
+	for _, ref := range in.Services {
+		for _, other := range m.FamiliesOf(ref.Name) {
+			other := other
+			otherSG := cloudformation.GetAtt(other.SecurityGroupID(), "GroupId")
+			sources = append(sources, source{stem: other.Logical, description: "from service " + ref.Name + " (family " + other.Name + ")", ports: ref.Ports,
+				set: func(r *ec2.SecurityGroupIngress) { r.SourceSecurityGroupId = &otherSG }})
+		}
+	}
+	for _, src := range sources {
+		for _, p := range filterPorts(c.Ports, src.ports) {
+			id := fmt.Sprintf("%sIngressFrom%sPort%d%s", f.Logical, src.stem, p.ContainerPort, strings.ToUpper(p.Protocol))
+			if _, done := f.Resources[id]; done {
+				continue // the same source and port from another service of the family
+			}
+			r := &ec2.SecurityGroupIngress{
+				GroupId:     &sg,
+				IpProtocol:  p.Protocol,
+				FromPort:    intPtr(p.ContainerPort),
+				ToPort:      intPtr(p.ContainerPort),
+				Description: strPtr(fmt.Sprintf("%s to %s on %d/%s", src.description, service, p.ContainerPort, p.Protocol)),
+			}
+			src.set(r)
+			_ = f.AddResource(id, r)
+		}
+	}
+}
+
+// restrictEgress replaces the default allow-all egress of the family's
+// security group by the listed destinations.
+func restrictEgress(f *render.Family, rules []EgressRule) {
+	f.SecurityGroupHooks = append(f.SecurityGroupHooks, func(sg *ec2.SecurityGroup) {
+		for _, e := range rules {
+			proto := orDefault(e.Protocol, "tcp")
+			base := ec2.SecurityGroup_Egress{IpProtocol: proto}
+			if proto == "all" {
+				base.IpProtocol = "-1"
+			}
+			if e.Description != "" {
+				base.Description = strPtr(e.Description)
+			}
+			switch {
+			case e.IPv4 != "":
+				base.CidrIp = strPtr(e.IPv4)
+			case e.IPv6 != "":
+				base.CidrIpv6 = strPtr(e.IPv6)
+			default:
+				base.DestinationPrefixListId = strPtr(e.PrefixList)
+			}
+			if proto == "all" {
+				sg.SecurityGroupEgress = append(sg.SecurityGroupEgress, base)
+				continue
+			}
+			for _, port := range e.Ports {
+				r := base
+				r.FromPort, r.ToPort = intPtr(port), intPtr(port)
+				sg.SecurityGroupEgress = append(sg.SecurityGroupEgress, r)
+			}
+		}
+	})
+}
+
+// register creates the family's Cloud Map service and has the ECS service
+// register its tasks in it, with the port they listen on.
+func register(m *render.Model, f *render.Family, service string, ref *CloudMapRef, nss map[string]XCloudMapNamespace) error {
+	var namespaceID string
+	if ref.Namespace == "" {
+		_ = m.AddParameter(NamespaceParam, render.Parameter{Type: "String", Description: "ID of the Cloud Map namespace (ns-...) the services register in"})
+		namespaceID = cloudformation.Ref(NamespaceParam)
+	} else {
+		ns := nss[ref.Namespace]
+		if ns.NamespaceId != "" {
+			namespaceID = ns.NamespaceId
+		} else {
+			id := "CloudMapNamespace" + render.LogicalName(ref.Namespace)
+			if _, exists := m.Resources[id]; !exists {
+				_ = m.AddResource(id, &servicediscovery.PrivateDnsNamespace{
+					Name:        ns.ZoneName,
+					Vpc:         cloudformation.Ref(render.ParamVpcId),
+					Description: strPtr(orDefault(ns.Description, "Service discovery for "+m.Name)),
+				})
+			}
+			namespaceID = cloudformation.GetAtt(id, "Id")
+		}
+	}
+	hostname := ref.Name
+	if hostname == "" {
+		hostname = familyHostname(f)
+	}
+	records := []servicediscovery.Service_DnsRecord{{Type: "A", TTL: 15}}
+	if ref.Port != 0 {
+		records = append(records, servicediscovery.Service_DnsRecord{Type: "SRV", TTL: 15})
+	}
+	id := f.Logical + "DiscoveryService"
+	if err := f.AddResource(id, &servicediscovery.Service{
+		Name:                    strPtr(hostname),
+		Description:             strPtr("Tasks of " + f.Name),
+		NamespaceId:             &namespaceID,
+		DnsConfig:               &servicediscovery.Service_DnsConfig{DnsRecords: records, RoutingPolicy: strPtr("MULTIVALUE")},
+		HealthCheckCustomConfig: &servicediscovery.Service_HealthCheckCustomConfig{FailureThreshold: floatPtr(1)},
+	}); err != nil {
+		return err
+	}
+	registry := ecs.Service_ServiceRegistry{RegistryArn: cloudformation.GetAttPtr(id, "Arn")}
+	if ref.Port != 0 {
+		registry.ContainerName, registry.ContainerPort = strPtr(service), intPtr(ref.Port)
+	}
+	f.ServiceHooks = append(f.ServiceHooks, func(s *ecs.Service) {
+		s.ServiceRegistries = append(s.ServiceRegistries, registry)
+	})
+	return nil
+}
+
+// familyHostname is the name others reach the family by: the
+// ecs.task.family.hostname deploy label, else the family name as a DNS label.
+func familyHostname(f *render.Family) string {
+	for _, s := range f.Services {
+		if s.Deploy != nil && s.Deploy.Labels[hostnameLabel] != "" {
+			return s.Deploy.Labels[hostnameLabel]
+		}
+	}
+	return strings.ToLower(render.ResourceName(f.Name))
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func strPtr(s string) *string     { return &s }
+func intPtr(i int) *int           { return &i }
+func floatPtr(f float64) *float64 { return &f }
