@@ -305,7 +305,11 @@ func containerDefinition(f *Family, c *Container) ecs.TaskDefinition_ContainerDe
 		}},
 	}
 	for _, k := range sortedKeys(c.Environment) {
-		cd.Environment = append(cd.Environment, ecs.TaskDefinition_KeyValuePair{Name: str(k), Value: str(c.Environment[k])})
+		v := c.Environment[k]
+		if c.EnvironmentRefs[k] {
+			v = Sub(v)
+		}
+		cd.Environment = append(cd.Environment, ecs.TaskDefinition_KeyValuePair{Name: str(k), Value: str(v)})
 	}
 	secrets := append([]ContainerSecret(nil), c.Secrets...)
 	sort.SliceStable(secrets, func(i, j int) bool { return secrets[i].Name < secrets[j].Name })

@@ -2,9 +2,11 @@ package render
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
@@ -19,44 +21,114 @@ const (
 	JSON Format = "json"
 )
 
-// Encode writes a template in the chosen format. goformation gives the
-// JSON (resolving its encoded intrinsics); it is then read into an ordered
-// YAML tree, where the one fix goformation's typed structs need is made,
-// and written out in either format.
+// Tree is a template as plain JSON values (maps, slices, strings,
+// json.Number, bools): the form in which templates are split into nested
+// stacks and written out.
+type Tree = map[string]any
+
+// Encode writes a template in the chosen format.
 func Encode(t *cloudformation.Template, format Format) ([]byte, error) {
-	raw, err := t.JSON()
+	tree, err := TemplateTree(t)
+	if err != nil {
+		return nil, err
+	}
+	return EncodeTree(tree, format)
+}
+
+// TemplateTree turns a goformation template into a Tree, and makes the
+// fixes goformation's typed structs need, once: its intrinsics (stored as
+// base64 strings so that they fit string fields) become objects again, and
+// list-valued Refs leave the one-element lists they had to live in.
+//
+// goformation's own Template.JSON() does the first fix too, but it also
+// evaluates Fn::Equals, Fn::Join or Fn::Select of literals, marshals the
+// template twice and re-parses it; decoding here is exact and linear.
+func TemplateTree(t *cloudformation.Template) (Tree, error) {
+	raw, err := json.Marshal(t)
 	if err != nil {
 		return nil, fmt.Errorf("encoding template: %w", err)
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
+	tree, err := decodeJSON(raw)
+	if err != nil {
 		return nil, fmt.Errorf("reading template back: %w", err)
 	}
-	root := doc.Content[0]
-	fixListRefs(root, listParameters(t))
-	typeFirst(root)
-	plain(root)
-	switch format {
-	case JSON:
-		var b bytes.Buffer
-		writeJSON(&b, root, "")
-		b.WriteByte('\n')
-		return b.Bytes(), nil
-	default:
-		var b bytes.Buffer
-		enc := yaml.NewEncoder(&b)
-		enc.SetIndent(2)
-		if err := enc.Encode(root); err != nil {
-			return nil, err
-		}
-		return b.Bytes(), nil
-	}
+	tree = decodeIntrinsics(tree).(map[string]any)
+	fixListRefs(tree, listParameters(tree))
+	return tree, nil
 }
 
-func listParameters(t *cloudformation.Template) map[string]bool {
+func decodeJSON(raw []byte) (Tree, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var tree Tree
+	err := dec.Decode(&tree)
+	return tree, err
+}
+
+// decodeIntrinsics replaces every string that is a goformation-encoded
+// intrinsic function (base64 of {"Fn::...": ...} or {"Ref": ...}) by the
+// function itself, recursively.
+func decodeIntrinsics(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, c := range t {
+			t[k] = decodeIntrinsics(c)
+		}
+	case []any:
+		for i, c := range t {
+			t[i] = decodeIntrinsics(c)
+		}
+	case string:
+		if fn, ok := intrinsic(t); ok {
+			return decodeIntrinsics(fn)
+		}
+	}
+	return v
+}
+
+// intrinsic decodes one goformation intrinsic string. goformation writes
+// them as base64 of `{ "Name": ...}`, so the text always starts with "eyAi"
+// or "eyJ" and is a multiple of 4 long: a cheap test before decoding.
+func intrinsic(s string) (map[string]any, bool) {
+	if len(s) < 8 || len(s)%4 != 0 || !(strings.HasPrefix(s, "eyAi") || strings.HasPrefix(s, "eyJ")) {
+		return nil, false
+	}
+	raw, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, false
+	}
+	m, err := decodeJSON(raw)
+	if err != nil || len(m) != 1 {
+		return nil, false
+	}
+	for k := range m {
+		if k != "Ref" && k != "Condition" && !strings.HasPrefix(k, "Fn::") {
+			return nil, false
+		}
+	}
+	return m, true
+}
+
+// EncodeTree writes a Tree as YAML or JSON: keys sorted, each resource's
+// Type first, deterministic byte for byte.
+func EncodeTree(tree Tree, format Format) ([]byte, error) {
+	if format != JSON {
+		return writeYAML(tree), nil
+	}
+	root := toNode(tree)
+	typeFirst(root)
+	var b bytes.Buffer
+	writeJSON(&b, root, "")
+	b.WriteByte('\n')
+	return b.Bytes(), nil
+}
+
+func listParameters(tree Tree) map[string]bool {
 	out := map[string]bool{}
-	for name, p := range t.Parameters {
-		if strings.HasPrefix(p.Type, "List<") || p.Type == "CommaDelimitedList" {
+	params, _ := tree["Parameters"].(map[string]any)
+	for name, p := range params {
+		typ, _ := p.(map[string]any)["Type"].(string)
+		if strings.HasPrefix(typ, "List<") || typ == "CommaDelimitedList" {
 			out[name] = true
 		}
 	}
@@ -66,46 +138,115 @@ func listParameters(t *cloudformation.Template) map[string]bool {
 // fixListRefs replaces [ {Ref: ListParam} ] by {Ref: ListParam}. goformation
 // types list properties as []string, so a list-valued parameter can only be
 // put in as a one-element list; CloudFormation wants the Ref itself.
-func fixListRefs(n *yaml.Node, lists map[string]bool) {
-	for i, c := range n.Content {
-		if c.Kind == yaml.SequenceNode && len(c.Content) == 1 {
-			if name, ok := refName(c.Content[0]); ok && lists[name] {
-				n.Content[i] = c.Content[0]
-				continue
+func fixListRefs(v any, lists map[string]bool) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, c := range t {
+			t[k] = fixListRefs(c, lists)
+		}
+	case []any:
+		if len(t) == 1 {
+			if name, ok := refName(t[0]); ok && lists[name] {
+				return t[0]
 			}
 		}
-		fixListRefs(c, lists)
+		for i, c := range t {
+			t[i] = fixListRefs(c, lists)
+		}
 	}
+	return v
 }
 
-func refName(n *yaml.Node) (string, bool) {
-	if n.Kind != yaml.MappingNode || len(n.Content) != 2 || n.Content[0].Value != "Ref" {
+func refName(v any) (string, bool) {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) != 1 {
 		return "", false
 	}
-	return n.Content[1].Value, true
+	name, ok := m["Ref"].(string)
+	return name, ok
 }
 
-// yaml11Special matches plain scalars that a YAML 1.1 reader (such as
-// CloudFormation's) takes for a boolean, null or number although YAML 1.2,
-// and so yaml.v3, reads them as strings: on, yes, n, 0777, 1_000, 1:30.
-var yaml11Special = regexp.MustCompile(`^(?i:y|n|yes|no|on|off|true|false|null|~)$|^[-+]?(0[0-7_]+|0b[01_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?|\.(inf|Inf|INF)|\.(nan|NaN|NAN))$`)
+// toNode builds the YAML node of a value, keys sorted.
+func toNode(v any) *yaml.Node {
+	switch t := v.(type) {
+	case map[string]any:
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			n.Content = append(n.Content, scalar("!!str", k), toNode(t[k]))
+		}
+		return n
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		for _, c := range t {
+			n.Content = append(n.Content, toNode(c))
+		}
+		return n
+	case string:
+		return scalar("!!str", t)
+	case json.Number:
+		if _, err := t.Int64(); err == nil {
+			return scalar("!!int", t.String())
+		}
+		return scalar("!!float", t.String())
+	case bool:
+		return scalar("!!bool", fmt.Sprint(t))
+	case nil:
+		return scalar("!!null", "null")
+	case int:
+		return scalar("!!int", fmt.Sprint(t))
+	case float64:
+		return scalar("!!float", fmt.Sprint(t))
+	}
+	return scalar("!!str", fmt.Sprint(v))
+}
 
-// plain drops the JSON quoting style so that YAML output is written in its
-// plain style; strings that would read as another type stay quoted, under
-// YAML 1.1 rules as well as 1.2.
-func plain(n *yaml.Node) {
-	n.Style = 0
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+// typeFirst puts each resource's Type before its other keys, so that a
+// reader sees what a resource is before its properties.
+func typeFirst(root *yaml.Node) {
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "Resources" {
+			continue
+		}
+		resources := root.Content[i+1]
+		for j := 1; j < len(resources.Content); j += 2 {
+			r := resources.Content[j]
+			for k := 2; k+1 < len(r.Content); k += 2 {
+				if r.Content[k].Value == "Type" {
+					key, val := r.Content[k], r.Content[k+1]
+					rest := append(r.Content[:k:k], r.Content[k+2:]...)
+					r.Content = append([]*yaml.Node{key, val}, rest...)
+					break
+				}
+			}
+		}
+	}
+}
+
+// yaml11Special matches plain scalars that a YAML 1.1 or 1.2 reader (such
+// as CloudFormation's) takes for a boolean, null, number, timestamp or
+// merge key rather than a string: on, yes, n, 0777, 1_000, 1:30, .5,
+// 2012-10-17, <<.
+var yaml11Special = regexp.MustCompile(`(?i)^(y|n|yes|no|on|off|true|false|null|~)$|^[-+]?(0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*|[0-9][0-9_]*(:[0-5]?[0-9])+)$|^[-+]?(([0-9][0-9_]*)?\.[0-9_]*([eE][-+]?[0-9]+)?|[0-9][0-9_]*[eE][-+]?[0-9]+|[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*|\.(inf|Inf|INF)|\.(nan|NaN|NAN))$|^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|^<<$`)
+
+// scalar builds a scalar in plain style; strings that would read as
+// another type (under YAML 1.1 rules as well as 1.2) are quoted, and
+// multi-line strings are written as literal blocks.
+func scalar(tag, value string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}
+	if tag == "!!str" {
 		switch {
-		case strings.Contains(n.Value, "\n"):
+		case strings.Contains(value, "\n"):
 			n.Style = yaml.LiteralStyle
-		case yaml11Special.MatchString(n.Value):
+		case yaml11Special.MatchString(value):
 			n.Style = yaml.DoubleQuotedStyle
 		}
 	}
-	for _, c := range n.Content {
-		plain(c)
-	}
+	return n
 }
 
 // writeJSON writes the tree as indented JSON, keeping key order.
@@ -156,31 +297,16 @@ func writeJSON(b *bytes.Buffer, n *yaml.Node, indent string) {
 
 func writeJSONString(b *bytes.Buffer, s string) {
 	enc, _ := json.Marshal(s)
-	// json.Marshal escapes <, > and & for HTML; templates are not HTML.
-	enc = bytes.ReplaceAll(enc, []byte(`\u003c`), []byte("<"))
-	enc = bytes.ReplaceAll(enc, []byte(`\u003e`), []byte(">"))
-	enc = bytes.ReplaceAll(enc, []byte(`\u0026`), []byte("&"))
-	b.Write(enc)
+	b.Write(unescapeHTML(enc))
 }
 
-// typeFirst puts each resource's Type before its other keys, so that a
-// reader sees what a resource is before its properties.
-func typeFirst(root *yaml.Node) {
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value != "Resources" {
-			continue
-		}
-		resources := root.Content[i+1]
-		for j := 1; j < len(resources.Content); j += 2 {
-			r := resources.Content[j]
-			for k := 0; k+1 < len(r.Content); k += 2 {
-				if r.Content[k].Value == "Type" && k > 0 {
-					key, val := r.Content[k], r.Content[k+1]
-					rest := append(r.Content[:k:k], r.Content[k+2:]...)
-					r.Content = append([]*yaml.Node{key, val}, rest...)
-					break
-				}
-			}
-		}
+// unescapeHTML undoes json.Marshal's escaping of <, > and & for HTML;
+// templates are not HTML.
+func unescapeHTML(enc []byte) []byte {
+	if !bytes.Contains(enc, []byte(`\u00`)) {
+		return enc
 	}
+	enc = bytes.ReplaceAll(enc, []byte(`\u003c`), []byte("<"))
+	enc = bytes.ReplaceAll(enc, []byte(`\u003e`), []byte(">"))
+	return bytes.ReplaceAll(enc, []byte(`\u0026`), []byte("&"))
 }

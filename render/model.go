@@ -61,6 +61,8 @@ type Family struct {
 
 	// CloudWatchAgent is non-nil when an extension needs the agent sidecar.
 	CloudWatchAgent *CloudWatchAgent
+	// Tracing is non-nil when the family collects traces (x-xray).
+	Tracing *Tracing
 	// Scaling is the family's auto scaling target, set by x-scaling and read
 	// by x-alarms (step scaling, predefined alarms); nil: no scaling.
 	Scaling *Scaling
@@ -116,6 +118,11 @@ type Container struct {
 	Memory            int
 	MemoryReservation int
 	MountPoints       []MountPoint
+
+	// EnvironmentRefs marks the Environment keys whose value an extension
+	// wrote with ${AWS::...} references (see SetEnvRef); they are emitted
+	// through Fn::Sub. Every other value is literal text.
+	EnvironmentRefs map[string]bool
 }
 
 // ContainerSecret is an ECS secret: an environment variable filled from

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
-	"github.com/awslabs/goformation/v7/cloudformation"
 )
 
 // Options configure one run of the pipeline.
@@ -21,6 +19,8 @@ type Options struct {
 	// Parameters are values for template parameters (VpcId=vpc-1) written
 	// into the parameters file beside the defaults.
 	Parameters map[string]string
+	// Layout chooses one template or nested stacks (default: auto).
+	Layout Layout
 }
 
 // Validator checks a loaded project and reports every problem it finds.
@@ -129,36 +129,48 @@ func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics)
 	if format == "" {
 		format = YAML
 	}
-	body, err := Encode(t, format)
-	if err != nil {
-		ds.Errorf("", "", "%v", err)
-		return nil, ds
-	}
-	params, err := parameterFile(t.Parameters, opts.Parameters)
+	tree, err := TemplateTree(t)
 	if err != nil {
 		ds.Errorf("", "", "%v", err)
 		return nil, ds
 	}
 	name := ResourceName(m.Name)
-	out := &Output{
-		Files: map[string][]byte{
-			name + "." + string(format): body,
-			name + ".params.json":       params,
-		},
-		Template: name + "." + string(format),
-		Model:    m,
+	layout := opts.Layout
+	if layout == "" {
+		layout = LayoutAuto
 	}
+	stacks, err := Arrange(tree, m, layout, name, format)
+	if err != nil {
+		ds.Errorf("", "", "%v", err)
+		return nil, ds
+	}
+	out := &Output{Files: map[string][]byte{}, Template: stacks[0].File, Model: m}
+	for _, st := range stacks {
+		body, err := EncodeTree(st.Tree, format)
+		if err != nil {
+			ds.Errorf("", "", "%v", err)
+			return nil, ds
+		}
+		out.Files[st.File] = body
+	}
+	params, err := parameterFile(stacks[0].Tree, opts.Parameters)
+	if err != nil {
+		ds.Errorf("", "", "%v", err)
+		return nil, ds
+	}
+	out.Files[name+".params.json"] = params
 	return out, ds
 }
 
 // parameterFile writes the values for `aws cloudformation deploy
 // --parameter-overrides file://...`: a JSON list of Key=Value strings with
 // every default and every value given on the command line.
-func parameterFile(declared cloudformation.Parameters, given map[string]string) ([]byte, error) {
+func parameterFile(root Tree, given map[string]string) ([]byte, error) {
+	declared, _ := root["Parameters"].(map[string]any)
 	values := map[string]string{}
 	for name, p := range declared {
-		if p.Default != nil {
-			values[name] = fmt.Sprint(p.Default)
+		if d, ok := p.(map[string]any)["Default"]; ok {
+			values[name] = fmt.Sprint(d)
 		}
 	}
 	var unknown []string

@@ -41,6 +41,24 @@ func (c *Container) DependOn(dep, condition string) {
 	sort.SliceStable(c.DependsOn, func(i, j int) bool { return c.DependsOn[i].Container < c.DependsOn[j].Container })
 }
 
+// SetEnvRef sets an environment variable whose value holds ${...}
+// references for Fn::Sub (a name that includes ${AWS::StackName}), unless
+// the container already sets that variable; it reports whether it did.
+func (c *Container) SetEnvRef(name, value string) bool {
+	if _, set := c.Environment[name]; set {
+		return false
+	}
+	if c.Environment == nil {
+		c.Environment = map[string]string{}
+	}
+	if c.EnvironmentRefs == nil {
+		c.EnvironmentRefs = map[string]bool{}
+	}
+	c.Environment[name] = value
+	c.EnvironmentRefs[name] = true
+	return true
+}
+
 // Reorder puts the family's containers back in start order after
 // dependencies changed.
 func (f *Family) Reorder() { f.Containers = orderContainers(f.Containers) }

@@ -1,0 +1,318 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// yamlWriter writes a Tree as block-style YAML, two spaces per level,
+// sequences indented under their key, keys sorted (each resource's Type
+// first). It is a small, linear writer for the plain JSON values of a
+// template; yaml.v3's general encoder costs several times more on large
+// projects. Tests parse its output back and compare it with the tree.
+type yamlWriter struct {
+	b strings.Builder
+}
+
+func writeYAML(tree Tree) []byte {
+	var w yamlWriter
+	w.b.Grow(64 * 1024)
+	w.mapping(tree, 0, true)
+	return []byte(w.b.String())
+}
+
+func (w *yamlWriter) indent(n int) {
+	for i := 0; i < n; i++ {
+		w.b.WriteByte(' ')
+	}
+}
+
+// mapping writes the keys of m at the given indent; the first key goes on
+// the current line when inline (after "- ").
+func (w *yamlWriter) mapping(m map[string]any, indent int, top bool) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		if i > 0 {
+			w.indent(indent)
+		}
+		w.key(k, indent)
+		v := m[k]
+		if top && k == "Resources" {
+			if res, ok := v.(map[string]any); ok && len(res) > 0 {
+				w.b.WriteByte('\n')
+				w.resources(res, indent+2)
+				continue
+			}
+		}
+		w.value(v, indent)
+	}
+}
+
+// resources writes each resource with its Type first.
+func (w *yamlWriter) resources(m map[string]any, indent int) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		w.indent(indent)
+		w.key(k, indent)
+		r, ok := m[k].(map[string]any)
+		if !ok || len(r) == 0 {
+			w.value(m[k], indent)
+			continue
+		}
+		w.b.WriteByte('\n')
+		inner := indent + 2
+		if t, ok := r["Type"]; ok {
+			w.indent(inner)
+			w.key("Type", inner)
+			w.value(t, inner)
+		}
+		rest := make([]string, 0, len(r))
+		for rk := range r {
+			if rk != "Type" {
+				rest = append(rest, rk)
+			}
+		}
+		sort.Strings(rest)
+		for _, rk := range rest {
+			w.indent(inner)
+			w.key(rk, inner)
+			w.value(r[rk], inner)
+		}
+	}
+}
+
+// key writes "k:". YAML limits implicit keys to 1024 characters; a longer
+// key (a very long docker label, say) is written in the explicit "? k"
+// form, with its ":" on the next line at the same indent.
+func (w *yamlWriter) key(k string, indent int) {
+	if len(k) > 1000 {
+		w.b.WriteString("? ")
+		w.scalarText(k)
+		w.b.WriteByte('\n')
+		w.indent(indent)
+		w.b.WriteByte(':')
+		return
+	}
+	w.scalarText(k)
+	w.b.WriteByte(':')
+}
+
+// value writes what follows "key:" (or "- "): a scalar on the same line, a
+// collection on the next lines.
+func (w *yamlWriter) value(v any, indent int) {
+	switch t := v.(type) {
+	case map[string]any:
+		if len(t) == 0 {
+			w.b.WriteString(" {}\n")
+			return
+		}
+		w.b.WriteByte('\n')
+		w.indent(indent + 2)
+		w.mapping(t, indent+2, false)
+	case []any:
+		if len(t) == 0 {
+			w.b.WriteString(" []\n")
+			return
+		}
+		w.b.WriteByte('\n')
+		w.sequence(t, indent+2)
+	default:
+		w.b.WriteByte(' ')
+		w.scalar(v, indent)
+		w.b.WriteByte('\n')
+	}
+}
+
+func (w *yamlWriter) sequence(l []any, indent int) {
+	for _, item := range l {
+		w.indent(indent)
+		w.b.WriteString("-")
+		switch t := item.(type) {
+		case map[string]any:
+			if len(t) == 0 {
+				w.b.WriteString(" {}\n")
+				continue
+			}
+			w.b.WriteByte(' ')
+			w.mapping(t, indent+2, false)
+		case []any:
+			if len(t) == 0 {
+				w.b.WriteString(" []\n")
+				continue
+			}
+			w.b.WriteByte('\n')
+			w.sequence(t, indent+2)
+		default:
+			w.b.WriteByte(' ')
+			w.scalar(item, indent)
+			w.b.WriteByte('\n')
+		}
+	}
+}
+
+func (w *yamlWriter) scalar(v any, indent int) {
+	switch t := v.(type) {
+	case string:
+		if strings.Contains(t, "\n") && literalSafe(t) {
+			w.literal(t, indent+2)
+			return
+		}
+		w.scalarText(t)
+	case json.Number:
+		w.b.WriteString(t.String())
+	case bool:
+		fmt.Fprint(&w.b, t)
+	case nil:
+		w.b.WriteString("null")
+	default:
+		fmt.Fprint(&w.b, t)
+	}
+}
+
+// scalarText writes a string plain when YAML (1.1 or 1.2) reads it back as
+// the same string; else single-quoted when it is printable, double-quoted
+// with JSON escapes (valid YAML) when it needs escapes or looks like
+// another type.
+func (w *yamlWriter) scalarText(s string) {
+	switch {
+	case plainSafe(s):
+		w.b.WriteString(s)
+	case s != "" && printable(s) && !yaml11Lookalike(s):
+		w.b.WriteByte('\'')
+		w.b.WriteString(strings.ReplaceAll(s, "'", "''"))
+		w.b.WriteByte('\'')
+	default:
+		w.doubleQuoted(s)
+	}
+}
+
+// doubleQuoted writes s in double quotes, escaping what YAML does not allow
+// raw: quotes, backslashes, control characters (C0, DEL, C1), Unicode line
+// separators and the byte order mark; invalid UTF-8 becomes U+FFFD.
+func (w *yamlWriter) doubleQuoted(s string) {
+	w.b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			w.b.WriteString(`\"`)
+		case r == '\\':
+			w.b.WriteString(`\\`)
+		case r == '\n':
+			w.b.WriteString(`\n`)
+		case r == '\t':
+			w.b.WriteString(`\t`)
+		case r == '\r':
+			w.b.WriteString(`\r`)
+		case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0, r == 0x2028, r == 0x2029, r == 0xfeff:
+			fmt.Fprintf(&w.b, `\u%04x`, r)
+		default:
+			w.b.WriteRune(r)
+		}
+	}
+	w.b.WriteByte('"')
+}
+
+// printable reports whether a string needs no escape in YAML: valid UTF-8
+// without control characters or Unicode line breaks.
+func printable(s string) bool {
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError, r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0, r == 0x2028, r == 0x2029, r == 0xfeff:
+			return false
+		}
+	}
+	return true
+}
+
+// literal writes a multi-line string as a literal block: |- without a
+// final newline, | with one, |+ with more.
+func (w *yamlWriter) literal(s string, indent int) {
+	body := strings.TrimRight(s, "\n")
+	switch trailing := len(s) - len(body); trailing {
+	case 0:
+		w.b.WriteString("|-")
+	case 1:
+		w.b.WriteString("|")
+	default:
+		w.b.WriteString("|+")
+		body = s[:len(s)-1]
+	}
+	for _, line := range strings.Split(body, "\n") {
+		w.b.WriteByte('\n')
+		if line != "" {
+			w.indent(indent)
+			w.b.WriteString(line)
+		}
+	}
+}
+
+// literalSafe reports whether a multi-line string survives a literal
+// block: printable, no tabs or carriage returns, no trailing spaces, and
+// a first line that does not start with a space (which would need an
+// indentation indicator).
+func literalSafe(s string) bool {
+	if s == "" || s[0] == ' ' || s[0] == '\n' {
+		return false
+	}
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasSuffix(line, " ") {
+			return false
+		}
+	}
+	for _, r := range s {
+		if r == '\t' || r == '\r' || r < 0x20 && r != '\n' || r == 0x7f || r == 0xfeff {
+			return false
+		}
+	}
+	return true
+}
+
+// plainSafe reports whether a string can be written unquoted.
+func plainSafe(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	switch s[0] {
+	case '-', '?', ':':
+		// "-x" is a plain string; "- x", "-" and ": x" are not.
+		if len(s) == 1 || s[1] == ' ' {
+			return false
+		}
+	case ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`', '=', '~':
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ':' && (i+1 == len(s) || s[i+1] == ' ') {
+			return false
+		}
+		if c == '#' && i > 0 && s[i-1] == ' ' {
+			return false
+		}
+		if c == '\t' {
+			return false
+		}
+	}
+	return printable(s) && !yaml11Lookalike(s)
+}
+
+// yaml11Lookalike reports strings that a YAML 1.1 or 1.2 reader takes for
+// a boolean, null or number; the regex runs only on likely candidates.
+func yaml11Lookalike(s string) bool {
+	c := s[0]
+	if (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.' || c == '<' || strings.ContainsRune("yYnNoOtTfF~", rune(c)) {
+		return yaml11Special.MatchString(s)
+	}
+	return false
+}
