@@ -15,6 +15,7 @@ import (
 
 	"github.com/composex/composex/extensions"
 	"github.com/composex/composex/render"
+	"github.com/composex/composex/schema"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; a plain
@@ -36,6 +37,7 @@ const usage = `composex turns docker-compose files into CloudFormation for ECS o
 Usage:
   composex render   [flags]   render the project into templates
   composex validate [flags]   check the project, write nothing
+  composex schema             print the JSON Schema for editors (compose spec + composex x- keys)
   composex version            print the version
 
 Run 'composex COMMAND --help' for the flags of a command.
@@ -59,6 +61,8 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return runRender(args[1:], stdout, stderr, true)
 	case "validate":
 		return runRender(args[1:], stdout, stderr, false)
+	case "schema":
+		return runSchema(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "composex %s\n", currentVersion())
 		return exitOK
@@ -111,16 +115,17 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 	fs.SetOutput(stderr)
 	var pf projectFlags
 	pf.register(fs)
-	var outDir, format string
+	var outDir, format, layout string
 	var params []string
 	if write {
 		fs.StringVarP(&outDir, "output-dir", "o", "out", "directory for the templates, or - to print the template on stdout")
 		fs.StringVar(&format, "format", "yaml", "template format: yaml or json")
 		fs.StringArrayVar(&params, "param", nil, "KEY=VALUE for the parameters file (e.g. VpcId=vpc-123); repeatable")
+		fs.StringVar(&layout, "layout", "auto", "auto: one template unless it would pass a CloudFormation limit, then nested stacks; single or nested to force one")
 	}
 	fs.Usage = func() {
 		if write {
-			fmt.Fprintf(stderr, "Usage: composex render [-f FILE]... [-p NAME] [--env-file FILE] [--profile P] [-o DIR] [--format yaml|json] [--param KEY=VALUE]...\n\nRender the compose project into CloudFormation templates for ECS on Fargate.\n\n")
+			fmt.Fprintf(stderr, "Usage: composex render [-f FILE]... [-p NAME] [--env-file FILE] [--profile P] [-o DIR] [--format yaml|json] [--layout auto|single|nested] [--param KEY=VALUE]...\n\nRender the compose project into CloudFormation templates for ECS on Fargate.\n\n")
 		} else {
 			fmt.Fprintf(stderr, "Usage: composex validate [-f FILE]... [-p NAME] [--env-file FILE] [--profile P]\n\nCheck the compose project and print every problem; write nothing.\n\n")
 		}
@@ -130,11 +135,17 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
 		}
+		// With ContinueOnError pflag prints nothing; say what was wrong.
+		fmt.Fprintf(stderr, "composex %s: %v\nRun 'composex %s --help' for its flags.\n", name, err, name)
 		return exitUsage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "composex %s: unexpected argument %q\n", name, fs.Arg(0))
 		fs.Usage()
+		return exitUsage
+	}
+	if layout != "" && layout != string(render.LayoutAuto) && layout != string(render.LayoutSingle) && layout != string(render.LayoutNested) {
+		fmt.Fprintf(stderr, "composex render: --layout %q: allowed: auto, single, nested\n", layout)
 		return exitUsage
 	}
 	if format != "" && format != "yaml" && format != "json" {
@@ -153,7 +164,9 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 	opts := render.Options{
 		Load:       pf.loadOptions(),
 		Extensions: extensions.All(),
+		Validators: []render.Validator{schema.Validator},
 		Format:     render.Format(format),
+		Layout:     render.Layout(layout),
 		Parameters: values,
 	}
 	out, ds := render.Render(context.Background(), opts)
@@ -168,6 +181,10 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 		return exitOK
 	}
 	if outDir == "-" {
+		if n := templates(out); n > 1 {
+			fmt.Fprintf(stderr, "composex render: the project needs %d templates (a root and nested stacks), which cannot go to stdout; give -o DIR (or --layout single)\n", n)
+			return exitInput
+		}
 		stdout.Write(out.Files[out.Template])
 		return exitOK
 	}
@@ -175,9 +192,53 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 		fmt.Fprintf(stderr, "composex render: %v\n", err)
 		return exitInput
 	}
-	for _, f := range out.Model.Families {
-		fmt.Fprintf(stderr, "family %s: %d container(s), Fargate task %s\n", f.Name, len(f.Containers), f.Size)
+	if len(out.Model.Families) <= 20 {
+		for _, f := range out.Model.Families {
+			fmt.Fprintf(stderr, "family %s: %d container(s), Fargate task %s\n", f.Name, len(f.Containers), f.Size)
+		}
 	}
-	fmt.Fprintf(stderr, "wrote %s/%s\n", strings.TrimSuffix(outDir, "/"), out.Template)
+	fmt.Fprintf(stderr, "wrote %s/%s", strings.TrimSuffix(outDir, "/"), out.Template)
+	if n := templates(out); n > 1 {
+		fmt.Fprintf(stderr, " and %d nested stack templates (deploy with aws cloudformation package, then deploy)", n-1)
+	}
+	fmt.Fprintln(stderr)
+	return exitOK
+}
+
+// templates counts the templates of a render (the parameters file aside).
+func templates(out *render.Output) int {
+	n := 0
+	for name := range out.Files {
+		if !strings.HasSuffix(name, ".params.json") {
+			n++
+		}
+	}
+	return n
+}
+
+func runSchema(args []string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("schema", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: composex schema > composex.schema.json\n\nPrint the JSON Schema of compose files with composex's x- extensions, for editors:\nput `# yaml-language-server: $schema=composex.schema.json` at the top of a compose file.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "composex schema: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return exitUsage
+	}
+	out, err := schema.Editor()
+	if err != nil {
+		fmt.Fprintf(stderr, "composex schema: %v\n", err)
+		return exitInput
+	}
+	stdout.Write(out)
 	return exitOK
 }
