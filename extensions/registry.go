@@ -4,11 +4,15 @@
 package extensions
 
 import (
+	"github.com/composex/composex/extensions/alarms"
 	"github.com/composex/composex/extensions/cwagent"
+	"github.com/composex/composex/extensions/envoy"
 	"github.com/composex/composex/extensions/iam"
 	"github.com/composex/composex/extensions/monitoring"
 	"github.com/composex/composex/extensions/network"
 	"github.com/composex/composex/extensions/prometheus"
+	"github.com/composex/composex/extensions/scaling"
+	"github.com/composex/composex/extensions/xray"
 	"github.com/composex/composex/render"
 )
 
@@ -20,6 +24,10 @@ func All() []render.Extension {
 		network.Extension{},
 		prometheus.Extension{},
 		monitoring.Extension{},
+		scaling.Extension{}, // records each family's scaling range for alarms
+		alarms.Extension{},
+		xray.Extension{},  // sets each family's trace collector, read by envoy
+		envoy.Extension{}, // Service Connect and the Envoy sidecar (after network)
 		cwagent.Extension{},
 	}
 }

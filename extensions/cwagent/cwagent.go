@@ -28,6 +28,10 @@ const (
 	imageParam = "CloudWatchAgentImage"
 	// EMFEndpoint is where the apps send EMF logs: the agent in the task.
 	EMFEndpoint = "tcp://127.0.0.1:25888"
+	// XRayAddress and OTLPEndpoint are where the agent receives traces
+	// when CollectTraces is set (X-Ray segments over UDP, OTLP over HTTP).
+	XRayAddress  = "127.0.0.1:2000"
+	OTLPEndpoint = "http://127.0.0.1:4318"
 )
 
 // Extension implements render.Extension; it has no x- key of its own and
@@ -127,7 +131,8 @@ func materialise(m *render.Model, f *render.Family) error {
 		}
 		for _, c := range f.AppContainers() {
 			setDefault(c.Environment, "AWS_EMF_AGENT_ENDPOINT", EMFEndpoint)
-			setDefault(c.Environment, "AWS_EMF_LOG_GROUP_NAME", metricsLogGroupName(f))
+			// The name holds ${AWS::StackName}: emitted through Fn::Sub.
+			c.SetEnvRef("AWS_EMF_LOG_GROUP_NAME", metricsLogGroupName(f))
 			c.DependOn(ContainerName, "START")
 		}
 	}
@@ -137,6 +142,14 @@ func materialise(m *render.Model, f *render.Family) error {
 			render.Port{ContainerPort: 4317, Protocol: "tcp", Name: "otlp_grpc"},
 			render.Port{ContainerPort: 4318, Protocol: "tcp", Name: "otlp_http"})
 		f.TaskRole.AddManagedPolicy("arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess")
+		// The apps' X-Ray and OpenTelemetry SDKs find the agent through
+		// their standard variables; a value the user set is kept.
+		for _, c := range f.AppContainers() {
+			setDefault(c.Environment, "AWS_XRAY_DAEMON_ADDRESS", XRayAddress)
+			setDefault(c.Environment, "OTEL_EXPORTER_OTLP_ENDPOINT", OTLPEndpoint)
+			setDefault(c.Environment, "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+			c.DependOn(ContainerName, "START")
+		}
 	}
 	f.Reorder()
 	return nil
@@ -163,16 +176,20 @@ func setDefault(env map[string]string, k, v string) {
 // maxParameterSize is what an advanced-tier SSM parameter holds.
 const maxParameterSize = 8192
 
-// ssmParameter stores an agent configuration. The value goes through
-// Fn::Sub so that it can name the stack; the user's text is escaped first.
+// ssmParameter stores an agent configuration. A value that names the
+// stack goes through Fn::Sub, the user's text escaped first; any other value
+// is written as it is (a Fn::Sub without references is useless, and
+// cfn-lint says so).
 func ssmParameter(m *render.Model, f *render.Family, what, description, value string) *ssm.Parameter {
-	value = strings.ReplaceAll(render.EscapeSub(value), stackPlaceholder, "${AWS::StackName}")
+	if strings.Contains(value, stackPlaceholder) {
+		value = render.Sub(strings.ReplaceAll(render.EscapeSub(value), stackPlaceholder, "${AWS::StackName}"))
+	}
 	return &ssm.Parameter{
 		Name:        cloudformation.SubPtr("/composex/${AWS::StackName}/" + render.ResourceName(f.Name) + "/" + what),
 		Type:        "String",
 		Tier:        strPtr("Intelligent-Tiering"),
 		Description: strPtr(description),
-		Value:       render.Sub(value),
+		Value:       value,
 	}
 }
 

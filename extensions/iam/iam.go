@@ -239,7 +239,7 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 			doc     map[string]any
 		}
 		policies := map[string]origin{}
-		boundary, boundaryFrom := "", ""
+		boundary, boundaryRaw, boundaryFrom := "", "", ""
 		for _, s := range f.Services {
 			x := read(*s, &ds)
 			if x == nil {
@@ -263,10 +263,10 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 			if x.PermissionsBoundary != "" {
 				arn, _ := boundaryArn(x.PermissionsBoundary)
 				if boundaryFrom != "" && arn != boundary {
-					ds.Errorf(s.Name, render.ServicePath(s.Name, key, "PermissionsBoundary"), "family %s: %s sets boundary %s but %s sets %s; both roles of a family have one boundary", f.Name, s.Name, x.PermissionsBoundary, boundaryFrom, boundary)
+					ds.Errorf(s.Name, render.ServicePath(s.Name, key, "PermissionsBoundary"), "family %s: %s sets boundary %s but %s sets %s; both roles of a family have one boundary", f.Name, s.Name, x.PermissionsBoundary, boundaryFrom, boundaryRaw)
 					continue
 				}
-				boundary, boundaryFrom = arn, s.Name
+				boundary, boundaryRaw, boundaryFrom = arn, x.PermissionsBoundary, s.Name
 			}
 		}
 		if boundary != "" {

@@ -164,10 +164,6 @@ func ingress(m *render.Model, f *render.Family, service string, in *Ingress, ds 
 	}
 	for _, src := range sources {
 		for _, p := range filterPorts(c.Ports, src.ports) {
-			id := fmt.Sprintf("%sIngressFrom%sPort%d%s", f.Logical, src.stem, p.ContainerPort, strings.ToUpper(p.Protocol))
-			if _, done := f.Resources[id]; done {
-				continue // the same source and port from another service of the family
-			}
 			r := &ec2.SecurityGroupIngress{
 				GroupId:     &sg,
 				IpProtocol:  p.Protocol,
@@ -176,9 +172,46 @@ func ingress(m *render.Model, f *render.Family, service string, in *Ingress, ds 
 				Description: strPtr(fmt.Sprintf("%s to %s on %d/%s", src.description, service, p.ContainerPort, p.Protocol)),
 			}
 			src.set(r)
-			_ = f.AddResource(id, r)
+			base := fmt.Sprintf("%sIngressFrom%sPort%d%s", f.Logical, src.stem, p.ContainerPort, strings.ToUpper(p.Protocol))
+			id := base
+			// Two sources can share a stem (an IPv4 and an IPv6 range with one
+			// Name, a Name that is also a family's name): number them rather
+			// than drop one. The same source and port from another service of
+			// the family is one rule.
+			for n := 2; ; n++ {
+				prev, taken := f.Resources[id].(*ec2.SecurityGroupIngress)
+				if !taken && f.Resources[id] == nil {
+					_ = f.AddResource(id, r)
+					break
+				}
+				if taken && sameRule(prev, r) {
+					break
+				}
+				id = fmt.Sprintf("%s%d", base, n)
+			}
 		}
 	}
+}
+
+// sameRule reports whether two ingress rules let the same source in on the
+// same port.
+func sameRule(a, b *ec2.SecurityGroupIngress) bool {
+	s := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	i := func(p *int) int {
+		if p == nil {
+			return -1
+		}
+		return *p
+	}
+	return a.IpProtocol == b.IpProtocol && i(a.FromPort) == i(b.FromPort) && i(a.ToPort) == i(b.ToPort) &&
+		s(a.CidrIp) == s(b.CidrIp) && s(a.CidrIpv6) == s(b.CidrIpv6) &&
+		s(a.SourceSecurityGroupId) == s(b.SourceSecurityGroupId) && s(a.SourcePrefixListId) == s(b.SourcePrefixListId) &&
+		s(a.SourceSecurityGroupOwnerId) == s(b.SourceSecurityGroupOwnerId)
 }
 
 // restrictEgress replaces the default allow-all egress of the family's
@@ -218,26 +251,7 @@ func restrictEgress(f *render.Family, rules []EgressRule) {
 // register creates the family's Cloud Map service and has the ECS service
 // register its tasks in it, with the port they listen on.
 func register(m *render.Model, f *render.Family, service string, ref *CloudMapRef, nss map[string]XCloudMapNamespace) error {
-	var namespaceID string
-	if ref.Namespace == "" {
-		_ = m.AddParameter(NamespaceParam, render.Parameter{Type: "String", Description: "ID of the Cloud Map namespace (ns-...) the services register in"})
-		namespaceID = cloudformation.Ref(NamespaceParam)
-	} else {
-		ns := nss[ref.Namespace]
-		if ns.NamespaceId != "" {
-			namespaceID = ns.NamespaceId
-		} else {
-			id := "CloudMapNamespace" + render.LogicalName(ref.Namespace)
-			if _, exists := m.Resources[id]; !exists {
-				_ = m.AddResource(id, &servicediscovery.PrivateDnsNamespace{
-					Name:        ns.ZoneName,
-					Vpc:         cloudformation.Ref(render.ParamVpcId),
-					Description: strPtr(orDefault(ns.Description, "Service discovery for "+m.Name)),
-				})
-			}
-			namespaceID = cloudformation.GetAtt(id, "Id")
-		}
-	}
+	namespaceID := ResolveNamespace(m, nss, ref.Namespace).ID
 	hostname := ref.Name
 	if hostname == "" {
 		hostname = familyHostname(f)
@@ -264,6 +278,48 @@ func register(m *render.Model, f *render.Family, service string, ref *CloudMapRe
 		s.ServiceRegistries = append(s.ServiceRegistries, registry)
 	})
 	return nil
+}
+
+// Namespace is a Cloud Map namespace as the template refers to it.
+type Namespace struct {
+	ID  string // its ID (ns-...), possibly an intrinsic
+	Arn string // its ARN, possibly an intrinsic
+}
+
+// ResolveNamespace returns the namespace called name in the top-level
+// x-cloudmap: an existing one (NamespaceId), or the private DNS namespace
+// composex creates, once per project, as CloudMapNamespace<Name>. An empty
+// name is the namespace given by the NamespaceId parameter (declared once).
+// Every extension that puts services in Cloud Map (x-cloudmap
+// registration, ECS Service Connect) resolves namespaces here.
+func ResolveNamespace(m *render.Model, nss map[string]XCloudMapNamespace, name string) Namespace {
+	arnOf := func(id string) string {
+		return cloudformation.Sub("arn:${AWS::Partition}:servicediscovery:${AWS::Region}:${AWS::AccountId}:namespace/" + id)
+	}
+	if name == "" {
+		_ = m.AddParameter(NamespaceParam, render.Parameter{Type: "String", Description: "ID of the Cloud Map namespace (ns-...) the services register in"})
+		return Namespace{ID: cloudformation.Ref(NamespaceParam), Arn: arnOf("${" + NamespaceParam + "}")}
+	}
+	ns := nss[name]
+	if ns.NamespaceId != "" {
+		return Namespace{ID: ns.NamespaceId, Arn: arnOf(ns.NamespaceId)}
+	}
+	id := "CloudMapNamespace" + render.LogicalName(name)
+	if _, exists := m.Resources[id]; !exists {
+		_ = m.AddResource(id, &servicediscovery.PrivateDnsNamespace{
+			Name:        ns.ZoneName,
+			Vpc:         cloudformation.Ref(render.ParamVpcId),
+			Description: strPtr(orDefault(ns.Description, "Service discovery for "+m.Name)),
+		})
+	}
+	return Namespace{ID: cloudformation.GetAtt(id, "Id"), Arn: cloudformation.GetAtt(id, "Arn")}
+}
+
+// Namespaces returns the namespaces of the top-level x-cloudmap by name;
+// problems with them are reported by this extension's Validate.
+func Namespaces(p *types.Project) map[string]XCloudMapNamespace {
+	var ds render.Diagnostics
+	return readNamespaces(p, &ds)
 }
 
 // familyHostname is the name others reach the family by: the

@@ -14,10 +14,11 @@ type XNetwork struct {
 	Egress         []EgressRule `json:"Egress,omitempty"`
 	CloudMap       *CloudMapRef `json:"x-cloudmap,omitempty"`
 	UseCloudmap    *bool        `json:"UseCloudmap,omitempty"`
-	// Keys other issues own (Service Connect, Envoy); accepted here so that
+	// Keys the envoy extension owns (Service Connect, Envoy); accepted here so that
 	// one strict decode of the block works, checked by their extensions.
-	EcsConnect any `json:"x-ecs_connect,omitempty"`
-	Envoy      any `json:"Envoy,omitempty"`
+	EcsConnect     any `json:"x-ecs_connect,omitempty"`
+	ServiceConnect any `json:"ServiceConnect,omitempty"`
+	Envoy          any `json:"Envoy,omitempty"`
 }
 
 // Ingress lists who may reach the service.

@@ -1,0 +1,119 @@
+// Package alarms reads x-alarms (a service's predefined alarms and the
+// top-level alarms, composite alarms and alarm-driven step scaling) and
+// x-sns (the topics alarms notify).
+package alarms
+
+import (
+	"strings"
+
+	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/awslabs/goformation/v7/cloudformation/sns"
+
+	"github.com/composex/composex/render"
+)
+
+const key = "x-alarms"
+
+// Extension implements render.Extension for x-alarms and x-sns.
+type Extension struct{}
+
+func (Extension) Name() string          { return key }
+func (Extension) ServiceKeys() []string { return []string{key} }
+func (Extension) ProjectKeys() []string { return []string{key, "x-sns"} }
+
+// Validate checks x-sns, every service's x-alarms and the top-level
+// x-alarms on their own. What needs the families (the service a step
+// policy or ServiceName names, the scaling range of a predefined alarm) is
+// checked in Extend, once x-scaling has recorded each family's range.
+func (Extension) Validate(in *render.Input) render.Diagnostics {
+	var ds render.Diagnostics
+	read(in, &ds)
+	return ds
+}
+
+// alarmID is the logical ID of a top-level alarm: its name in PascalCase,
+// ending in Alarm.
+func alarmID(name string) string { return withSuffix(render.LogicalName(name), "Alarm") }
+
+// topicID is the logical ID of an x-sns topic composex creates.
+func topicID(name string) string { return withSuffix(render.LogicalName(name), "Topic") }
+
+func withSuffix(s, suffix string) string {
+	if strings.HasSuffix(s, suffix) {
+		return s
+	}
+	return s + suffix
+}
+
+// Extend adds the topics, the predefined alarms of each family, the
+// top-level alarms and their step scaling policies.
+func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
+	var ds render.Diagnostics
+	var discard render.Diagnostics // Validate reported these already
+	c := read(in, &discard)
+	topics := addTopics(m, c, &ds)
+	for _, f := range m.Families {
+		addPredefined(f, c, topics, &ds)
+	}
+	addAlarms(m, c, topics, &ds)
+	return ds
+}
+
+// addTopics creates the x-sns topics that have Properties and returns the
+// ARN (or Ref) of every x-sns topic by name.
+func addTopics(m *render.Model, c *config, ds *render.Diagnostics) map[string]string {
+	arns := map[string]string{}
+	for _, name := range sortedKeys(c.sns) {
+		s := c.sns[name]
+		if s.TopicArn != "" {
+			arns[name] = s.TopicArn
+			continue
+		}
+		t := sns.Topic(*s.Properties)
+		id := topicID(name)
+		if err := m.AddResource(id, &t); err != nil {
+			ds.Errorf("", "x-sns."+render.Key(name), "%v", err)
+			continue
+		}
+		arns[name] = cloudformation.Ref(id) // Ref of a topic is its ARN
+	}
+	return arns
+}
+
+// actions turns Topics into AlarmActions and OKActions (NotifyOn: alarm by
+// default, okay, or all for both).
+func actions(ts []Topic, arns map[string]string) (alarm, ok []string) {
+	seenA, seenO := map[string]bool{}, map[string]bool{}
+	for _, t := range ts {
+		arn := t.TopicArn
+		if t.Sns != "" {
+			arn = arns[t.Sns]
+		}
+		on := "alarm"
+		if len(t.NotifyOn.Values) == 1 {
+			on = t.NotifyOn.Values[0]
+		}
+		if (on == "alarm" || on == "all") && !seenA[arn] {
+			seenA[arn] = true
+			alarm = append(alarm, arn)
+		}
+		if (on == "okay" || on == "all") && !seenO[arn] {
+			seenO[arn] = true
+			ok = append(ok, arn)
+		}
+	}
+	return alarm, ok
+}
+
+// familiesNamed resolves a name used in x-alarms (Services, ServiceName) to
+// task families: a compose service's families, else the family of that
+// name (compose-x files name families).
+func familiesNamed(m *render.Model, name string) []*render.Family {
+	if fs := m.FamiliesOf(name); len(fs) > 0 {
+		return fs
+	}
+	if f := m.Family(name); f != nil {
+		return []*render.Family{f}
+	}
+	return nil
+}

@@ -1,0 +1,168 @@
+package envoy
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/awslabs/goformation/v7/cloudformation/ecs"
+)
+
+// The sub-keys of x-network that this extension owns. The network
+// extension owns the block and accepts these keys without reading them.
+const (
+	networkKey        = "x-network"
+	ecsConnectKey     = "x-ecs_connect"
+	serviceConnectKey = "ServiceConnect"
+	envoyKey          = "Envoy"
+	appMeshKey        = "x-appmesh"
+)
+
+// EcsConnect is compose-x's x-network.x-ecs_connect: the Service Connect
+// configuration as CloudFormation properties, or built from a namespace of
+// the top-level x-cloudmap and the service's named ports.
+type EcsConnect struct {
+	Properties      *ConnectProperties `json:"Properties,omitempty"`
+	MacroParameters *MacroParameters   `json:"MacroParameters,omitempty"`
+}
+
+// ConnectProperties is AWS::ECS::Service ServiceConnectConfiguration as
+// written in the template. Namespace may name a namespace of the top-level
+// x-cloudmap, which composex resolves; any other value (a name or ARN of
+// an existing namespace) is passed through.
+type ConnectProperties struct {
+	Enabled          *bool                               `json:"Enabled,omitempty"`
+	Namespace        string                              `json:"Namespace,omitempty"`
+	LogConfiguration *ecs.Service_LogConfiguration       `json:"LogConfiguration,omitempty"`
+	Services         []ecs.Service_ServiceConnectService `json:"Services,omitempty"`
+}
+
+// MacroParameters is compose-x's short form.
+type MacroParameters struct {
+	CloudMap     string                 `json:"x-cloudmap"`
+	ServicePorts map[string]ServicePort `json:"service_ports,omitempty"`
+}
+
+// ServicePort is how clients reach one named port.
+type ServicePort struct {
+	DnsName             string `json:"DnsName,omitempty"`
+	CloudMapServiceName string `json:"CloudMapServiceName,omitempty"`
+	AppProtocol         string `json:"appProtocol,omitempty"`
+}
+
+// ServiceConnect is composex's plainer form, x-network.ServiceConnect:
+//
+//	ServiceConnect:
+//	  Namespace: mysfits        # a namespace of the top-level x-cloudmap
+//	  ClientOnly: true          # only call others (no Services)
+//	  Services:                 # default: every TCP port of the service
+//	    - PortName: tcp_80      # the ECS port name (compose ports[].name or tcp_<port>)
+//	      DnsName: like         # default: the compose service name
+//	      Port: 80              # port clients call; default: the container port
+//	      DiscoveryName: like   # Cloud Map service name; default: the service name
+//	      AppProtocol: http     # http, http2 or grpc; default: ports[].app_protocol
+type ServiceConnect struct {
+	Namespace  string          `json:"Namespace,omitempty"`
+	ClientOnly bool            `json:"ClientOnly,omitempty"`
+	Services   []ConnectTarget `json:"Services,omitempty"`
+}
+
+// ConnectTarget is one port offered through Service Connect.
+type ConnectTarget struct {
+	PortName      string `json:"PortName"`
+	DnsName       string `json:"DnsName,omitempty"`
+	Port          int    `json:"Port,omitempty"`
+	DiscoveryName string `json:"DiscoveryName,omitempty"`
+	AppProtocol   string `json:"AppProtocol,omitempty"`
+}
+
+// Settings is x-network.Envoy: an Envoy sidecar in front of the service.
+//
+//	Envoy:
+//	  AppPort: 8080            # required: where the app listens behind Envoy
+//	  Port: 80                 # the service port Envoy takes over; default: its first published port
+//	  AdminPort: 9901          # admin interface, on 127.0.0.1 only
+//	  StatsPort: 9902          # /stats/prometheus for the CloudWatch agent
+//	  PrometheusMetrics: true  # scrape Envoy's stats with the family's CloudWatch agent
+//	  Tracing: true            # send spans to the family's X-Ray collector when x-xray is on
+//	  OverrideImage: ...       # another Envoy image
+type Settings struct {
+	Enabled           bool   `json:"-"`
+	OverrideImage     string `json:"OverrideImage,omitempty"`
+	Port              int    `json:"Port,omitempty"`
+	AppPort           int    `json:"AppPort,omitempty"`
+	AdminPort         int    `json:"AdminPort,omitempty"`
+	StatsPort         int    `json:"StatsPort,omitempty"`
+	PrometheusMetrics *bool  `json:"PrometheusMetrics,omitempty"`
+	Tracing           *bool  `json:"Tracing,omitempty"`
+}
+
+// UnmarshalJSON accepts true/false or the strict settings object.
+func (s *Settings) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &s.Enabled); err == nil {
+		return nil
+	}
+	type plain Settings
+	var v plain
+	if err := strictDecode(b, &v); err != nil {
+		return err
+	}
+	*s = Settings(v)
+	s.Enabled = true
+	return nil
+}
+
+// block is what this extension reads of one service's x-network.
+type block struct {
+	EcsConnect     *EcsConnect
+	ServiceConnect *ServiceConnect
+	Envoy          *Settings
+}
+
+// decodeBlock picks this extension's keys out of x-network and decodes
+// each strictly; the other keys belong to the network extension.
+func decodeBlock(raw any) (*block, map[string]error) {
+	data, err := json.Marshal(raw)
+	if err != nil {
+		return nil, map[string]error{"": err}
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(data, &keys); err != nil {
+		return nil, nil // not a mapping: the network extension reports it
+	}
+	b := &block{}
+	errs := map[string]error{}
+	if v, ok := keys[ecsConnectKey]; ok {
+		b.EcsConnect = &EcsConnect{}
+		if err := strictDecode(v, b.EcsConnect); err != nil {
+			errs[ecsConnectKey], b.EcsConnect = err, nil
+		}
+	}
+	if v, ok := keys[serviceConnectKey]; ok {
+		b.ServiceConnect = &ServiceConnect{}
+		if err := strictDecode(v, b.ServiceConnect); err != nil {
+			errs[serviceConnectKey], b.ServiceConnect = err, nil
+		}
+	}
+	if v, ok := keys[envoyKey]; ok {
+		b.Envoy = &Settings{}
+		if err := strictDecode(v, b.Envoy); err != nil {
+			errs[envoyKey], b.Envoy = err, nil
+		}
+	}
+	return b, errs
+}
+
+func strictDecode(b []byte, out any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(out); err != nil {
+		msg := strings.TrimPrefix(err.Error(), "json: ")
+		if strings.HasPrefix(msg, "unknown field ") {
+			return fmt.Errorf("unknown key %s", strings.TrimPrefix(msg, "unknown field "))
+		}
+		return fmt.Errorf("%s", msg)
+	}
+	return nil
+}

@@ -1,0 +1,339 @@
+package envoy
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/awslabs/goformation/v7/cloudformation/ecs"
+	"github.com/awslabs/goformation/v7/cloudformation/ssm"
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/composex/composex/render"
+)
+
+const (
+	// ContainerName is the Envoy sidecar's name; the EMF rules match it.
+	ContainerName = "envoy"
+	// Image is the pinned Envoy release: the upstream image (App Mesh's
+	// aws-appmesh-envoy ended with App Mesh), 1.39 being a supported
+	// release line until mid-2027 and .6 its latest patch (2026-10-26).
+	Image      = "envoyproxy/envoy:v1.39.6"
+	imageParam = "EnvoyImage"
+
+	defaultAdminPort = 9901
+	defaultStatsPort = 9902
+	bootstrapSecret  = "ENVOY_BOOTSTRAP"
+	bootstrapFile    = "/tmp/envoy.json"
+	// maxParameterSize is what an advanced-tier SSM parameter holds.
+	maxParameterSize = 8192
+)
+
+// healthCheck asks Envoy's admin /ready over HTTP without a shell: the
+// envoyproxy/envoy image is Ubuntu without curl or wget, but perl-base is
+// an Essential package of every Debian/Ubuntu image and carries
+// IO::Socket::INET.
+func healthCheck(adminPort int) *render.HealthCheck {
+	script := fmt.Sprintf(`$s=IO::Socket::INET->new(PeerAddr=>"127.0.0.1:%d",Timeout=>2) or exit 1; `+
+		`print $s "GET /ready HTTP/1.0\r\nHost: localhost\r\n\r\n"; $l=<$s>; `+
+		`exit(defined $l && $l=~m{^HTTP/1\.[01] 200 } ? 0 : 1)`, adminPort)
+	return &render.HealthCheck{Command: []string{"CMD", "perl", "-MIO::Socket::INET", "-e", script},
+		Interval: 5, Timeout: 2, Retries: 3, StartPeriod: 10}
+}
+
+// BootstrapParameterID is the logical ID of a family's Envoy bootstrap.
+func BootstrapParameterID(f *render.Family) string { return f.Logical + "EnvoyBootstrap" }
+
+// sidecar adds the Envoy sidecar of the one service of the family that
+// asks for it.
+func sidecar(m *render.Model, f *render.Family, blocks map[string]*block, ds *render.Diagnostics) {
+	var set *Settings
+	var from *types.ServiceConfig
+	for _, s := range f.Services {
+		b := blocks[s.Name]
+		if b == nil || b.Envoy == nil || !b.Envoy.Enabled {
+			continue
+		}
+		if set != nil {
+			ds.Errorf(s.Name, render.ServicePath(s.Name, networkKey, envoyKey), "family %s: %s and %s both ask for an Envoy sidecar; a task has one Envoy, in front of one service", f.Name, from.Name, s.Name)
+			continue
+		}
+		set, from = b.Envoy, s
+	}
+	if set == nil {
+		return
+	}
+	if err := addEnvoy(m, f, from, set, ds); err != nil {
+		ds.Errorf(from.Name, render.ServicePath(from.Name, networkKey, envoyKey), "%v", err)
+	}
+}
+
+// listenPort is the port Envoy takes over: the one the user names, else
+// the service's first published TCP port in the order written, else its
+// first TCP port.
+func listenPort(s *types.ServiceConfig, app *render.Container, want int) (*render.Port, error) {
+	find := func(port int) *render.Port {
+		for i := range app.Ports {
+			if app.Ports[i].ContainerPort == port && app.Ports[i].Protocol == "tcp" {
+				return &app.Ports[i]
+			}
+		}
+		return nil
+	}
+	if want != 0 {
+		if p := find(want); p != nil {
+			return p, nil
+		}
+		return nil, fmt.Errorf("Port %d is not a TCP port of %s (%s); Envoy takes over one of the service's ports", want, s.Name, portList(app.Ports))
+	}
+	for _, p := range s.Ports {
+		if p.Published != "" && (p.Protocol == "" || strings.EqualFold(p.Protocol, "tcp")) {
+			if found := find(int(p.Target)); found != nil {
+				return found, nil
+			}
+		}
+	}
+	for i := range app.Ports {
+		if app.Ports[i].Protocol == "tcp" {
+			return &app.Ports[i], nil
+		}
+	}
+	return nil, fmt.Errorf("%s listens on no TCP port (ports or expose); Envoy needs the port others reach it on", s.Name)
+}
+
+func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Settings, ds *render.Diagnostics) error {
+	app := f.Container(s.Name)
+	if app == nil {
+		return nil
+	}
+	path := render.ServicePath(s.Name, networkKey, envoyKey)
+	listen, err := listenPort(s, app, set.Port)
+	if err != nil {
+		return err
+	}
+	moved := *listen
+	if set.AppPort == 0 {
+		return fmt.Errorf("Envoy listens on port %d, the port others reach %s on (and that its ingress rules open), so %s must listen on another port: "+
+			"set x-network.Envoy.AppPort to the port the app listens on behind Envoy, and make the app listen there", moved.ContainerPort, s.Name, s.Name)
+	}
+	if set.AppPort == moved.ContainerPort {
+		return fmt.Errorf("AppPort %d is the port Envoy listens on; the app must listen on another port behind Envoy", set.AppPort)
+	}
+	metrics := set.PrometheusMetrics == nil || *set.PrometheusMetrics
+	admin := orDefault(set.AdminPort, defaultAdminPort)
+	stats := 0
+	if metrics {
+		stats = orDefault(set.StatsPort, defaultStatsPort)
+	}
+
+	// Every port Envoy or the app will bind must be free in the task: its
+	// containers share one network interface.
+	used := map[int]string{}
+	for _, c := range f.Containers {
+		for _, p := range c.Ports {
+			if c == app && p.ContainerPort == set.AppPort {
+				continue // the app already declares the port it listens on
+			}
+			if !(c == app && p.ContainerPort == moved.ContainerPort) {
+				used[p.ContainerPort] = c.Name
+			}
+		}
+	}
+	claims := []struct {
+		what string
+		port int
+	}{{"Envoy's listener (the service port)", moved.ContainerPort}, {"AppPort", set.AppPort}, {"AdminPort", admin}}
+	if stats != 0 {
+		claims = append(claims, struct {
+			what string
+			port int
+		}{"StatsPort", stats})
+	}
+	for i, c := range claims {
+		if owner, taken := used[c.port]; taken {
+			return fmt.Errorf("%s %d is already a port of %s; the task's containers share one network interface: choose another", c.what, c.port, owner)
+		}
+		for _, d := range claims[:i] {
+			if d.port == c.port {
+				return fmt.Errorf("%s and %s are both %d; give them different ports", d.what, c.what, c.port)
+			}
+		}
+	}
+
+	// The app gives its port to Envoy and listens on AppPort instead.
+	var ports []render.Port
+	hasAppPort := false
+	for _, p := range app.Ports {
+		if p.ContainerPort == moved.ContainerPort && p.Protocol == "tcp" {
+			continue
+		}
+		hasAppPort = hasAppPort || (p.ContainerPort == set.AppPort && p.Protocol == "tcp")
+		ports = append(ports, p)
+	}
+	if !hasAppPort {
+		ports = append(ports, render.Port{ContainerPort: set.AppPort, Protocol: "tcp", Name: freePortName(f, set.AppPort), AppProtocol: moved.AppProtocol})
+	}
+	sort.SliceStable(ports, func(i, j int) bool { return ports[i].ContainerPort < ports[j].ContainerPort })
+	app.Ports = ports
+
+	tracing := ""
+	if f.Tracing != nil && (set.Tracing == nil || *set.Tracing) {
+		tracing = f.Tracing.XRayAddress
+	}
+	if f.Tracing == nil && set.Tracing != nil && *set.Tracing {
+		ds.Warnf(s.Name, path+".Tracing", "the family collects no traces (no x-xray), so Envoy has nowhere to send spans; add x-xray to %s", s.Name)
+	}
+	b, err := buildBootstrap(bootstrapSpec{
+		Family: f.Name, ListenPort: moved.ContainerPort, AppPort: set.AppPort,
+		AppHTTP2:  moved.AppProtocol == "http2" || moved.AppProtocol == "grpc",
+		AdminPort: admin, StatsPort: stats, XRayAddress: tracing,
+	})
+	if err != nil {
+		return err
+	}
+	body, err := encodeBootstrap(b)
+	if err != nil {
+		return err
+	}
+	if len(body) > maxParameterSize {
+		return fmt.Errorf("the Envoy bootstrap is %d bytes; an SSM parameter holds %d", len(body), maxParameterSize)
+	}
+	id := BootstrapParameterID(f)
+	if err := f.AddResource(id, &ssm.Parameter{
+		Name:        cloudformation.SubPtr("/composex/${AWS::StackName}/" + render.ResourceName(f.Name) + "/envoy"),
+		Type:        "String",
+		Tier:        strPtr("Intelligent-Tiering"),
+		Description: strPtr("Envoy bootstrap of " + f.Name),
+		Value:       render.Sub(render.EscapeSub(body)),
+	}); err != nil {
+		return err
+	}
+	arn := "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${" + id + "}"
+	f.ExecutionRole.AddPolicy("ReadEnvoyBootstrap", render.Statement{Sid: "EnvoyBootstrapFromSsm", Effect: "Allow",
+		Action: []string{"ssm:GetParameters"}, Resource: []string{arn}})
+
+	param := imageParam
+	if set.OverrideImage != "" {
+		param = f.Logical + "EnvoyImage"
+		img := set.OverrideImage
+		if err := m.AddParameter(param, render.Parameter{Type: "String", Description: "Image of the Envoy sidecar of " + f.Name, Default: &img}); err != nil {
+			return err
+		}
+	} else {
+		m.SidecarImage(imageParam, Image, "Envoy")
+	}
+	envoyPorts := []render.Port{moved}
+	if stats != 0 {
+		envoyPorts = append(envoyPorts, render.Port{ContainerPort: stats, Protocol: "tcp", Name: "envoy_stats"})
+	}
+	e := &render.Container{
+		Name:       ContainerName,
+		ImageParam: param,
+		// The image's entrypoint drops to the envoy user and runs this;
+		// the bootstrap arrives as a secret and Envoy reads it from a file.
+		Command: []string{"/bin/sh", "-c", fmt.Sprintf(`printf '%%s' "$%s" > %s && exec envoy -c %s --log-level info`, bootstrapSecret, bootstrapFile, bootstrapFile)},
+		Secrets: []render.ContainerSecret{{Name: bootstrapSecret, ValueFrom: arn}},
+		Ports:   envoyPorts,
+		// Envoy holds two sockets per proxied connection; ask for the
+		// Fargate maximum rather than rely on the platform's default.
+		Ulimits:           []render.Ulimit{{Name: "nofile", Soft: 65535, Hard: 65535}},
+		HealthCheck:       healthCheck(admin),
+		Cpu:               128,
+		MemoryReservation: 256,
+		// Without Envoy nobody reaches the app: the task must be replaced.
+		Essential: true,
+	}
+	if err := f.AddSidecar(e); err != nil {
+		return err
+	}
+	if tracing != "" {
+		e.DependOn(f.Tracing.Container, "START")
+	}
+	for _, c := range f.AppContainers() {
+		c.DependOn(ContainerName, "HEALTHY")
+	}
+	// A Cloud Map registration (x-network.x-cloudmap) of the moved port
+	// now names the container that owns it.
+	svc, port := s.Name, moved.ContainerPort
+	f.ServiceHooks = append(f.ServiceHooks, func(es *ecs.Service) {
+		for i := range es.ServiceRegistries {
+			r := &es.ServiceRegistries[i]
+			if r.ContainerName != nil && *r.ContainerName == svc && r.ContainerPort != nil && *r.ContainerPort == port {
+				r.ContainerName = strPtr(ContainerName)
+			}
+		}
+	})
+	if metrics {
+		a := f.Agent()
+		if a.Prometheus == nil {
+			a.Prometheus = &render.PrometheusScrape{}
+		}
+		a.Prometheus.Exporters = append(a.Prometheus.Exporters, render.PrometheusExporter{Container: ContainerName, Port: stats, Path: statsPath, Job: "envoy-" + render.ResourceName(f.Name)})
+		a.Prometheus.Rules = append(a.Prometheus.Rules, emfRules()...)
+	}
+	f.Reorder()
+	return nil
+}
+
+// freePortName names the app's new port tcp_<port>, unless the task
+// already has a port mapping of that name.
+func freePortName(f *render.Family, port int) string {
+	name := "tcp_" + strconv.Itoa(port)
+	for _, c := range f.Containers {
+		for _, p := range c.Ports {
+			if p.Name == name {
+				return "app_" + strconv.Itoa(port)
+			}
+		}
+	}
+	return name
+}
+
+func portList(ports []render.Port) string {
+	if len(ports) == 0 {
+		return "none"
+	}
+	s := make([]string, len(ports))
+	for i, p := range ports {
+		s[i] = fmt.Sprintf("%d/%s", p.ContainerPort, p.Protocol)
+	}
+	return strings.Join(s, ", ")
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// emfRules turn Envoy's Prometheus stats into CloudWatch metrics: compose-x's
+// App Mesh rule set (requests, upstream connections and requests, retries,
+// timeouts, membership, memory), plus the same per upstream cluster, matched
+// on the container name as the agent's ECS discovery labels it.
+func emfRules() []render.EMFRule {
+	labels, matcher := []string{"container_name"}, "^envoy$"
+	return []render.EMFRule{
+		{SourceLabels: labels, LabelMatcher: matcher, Dimensions: [][]string{{"ClusterName", "TaskDefinitionFamily"}}, MetricSelectors: []string{
+			"^envoy_http_downstream_rq_(total|xx)$",
+			"^envoy_cluster_upstream_cx_(r|t)x_bytes_total$",
+			"^envoy_cluster_membership_(healthy|total)$",
+			"^envoy_server_memory_(allocated|heap_size)$",
+			"^envoy_cluster_upstream_cx_(connect_timeout|destroy_local_with_active_rq)$",
+			"^envoy_cluster_upstream_rq_(pending_failure_eject|pending_overflow|timeout|per_try_timeout|rx_reset|maintenance_mode)$",
+			"^envoy_http_downstream_cx_destroy_remote_active_rq$",
+			"^envoy_cluster_upstream_flow_control_(paused_reading_total|resumed_reading_total|backed_up_total|drained_total)$",
+			"^envoy_cluster_upstream_rq_retry$",
+			"^envoy_cluster_upstream_rq_retry_(success|overflow)$",
+			"^envoy_server_(version|uptime|live)$",
+		}},
+		{SourceLabels: labels, LabelMatcher: matcher, Dimensions: [][]string{{"ClusterName", "TaskDefinitionFamily", "envoy_http_conn_manager_prefix", "envoy_response_code_class"}},
+			MetricSelectors: []string{"^envoy_http_downstream_rq_xx$"}},
+		{SourceLabels: labels, LabelMatcher: matcher, Dimensions: [][]string{{"ClusterName", "TaskDefinitionFamily", "envoy_cluster_name"}}, MetricSelectors: []string{
+			"^envoy_cluster_upstream_rq_(total|timeout|per_try_timeout|retry|retry_success|retry_overflow)$",
+			"^envoy_cluster_upstream_cx_connect_timeout$",
+		}},
+	}
+}

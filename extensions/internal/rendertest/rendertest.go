@@ -1,0 +1,185 @@
+// Package rendertest renders compose documents through the whole pipeline
+// with every extension, and checks the templates with the tools CI has
+// (cfn-lint, the moto emulator), for the extensions' tests.
+package rendertest
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/composex/composex/extensions"
+	"github.com/composex/composex/render"
+)
+
+// SharedDir is ../shared beside the repository, seen from a package two
+// levels down (COMPOSEX_SHARED overrides).
+func SharedDir() string {
+	if d := os.Getenv("COMPOSEX_SHARED"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "..", "..", "shared")
+}
+
+// Result is one render: the diagnostics, and when it succeeded the
+// template file and its parsed resources.
+type Result struct {
+	Diags     render.Diagnostics
+	Template  string // path of the written template ("" on failure)
+	Resources map[string]Resource
+}
+
+// Resource is a template resource as parsed from YAML.
+type Resource struct {
+	Type       string         `yaml:"Type"`
+	Properties map[string]any `yaml:"Properties"`
+	DependsOn  any            `yaml:"DependsOn"`
+}
+
+// Render writes compose to a temporary docker-compose.yml and renders it
+// with extensions.All(), as `composex render` does minus the JSON Schemas.
+func Render(t *testing.T, compose string) Result {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "docker-compose.yml")
+	if err := os.WriteFile(file, []byte(compose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, ds := render.Render(context.Background(), render.Options{
+		Load:       render.LoadOptions{Files: []string{file}, ProjectName: "demo", Environment: map[string]string{}},
+		Extensions: extensions.All(),
+	})
+	r := Result{Diags: ds}
+	if out == nil || ds.HasErrors() {
+		return r
+	}
+	body := out.Files[out.Template]
+	r.Template = filepath.Join(dir, out.Template)
+	if err := os.WriteFile(r.Template, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Resources map[string]Resource `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	r.Resources = doc.Resources
+	return r
+}
+
+// MustRender renders and fails the test on any error.
+func MustRender(t *testing.T, compose string) Result {
+	t.Helper()
+	r := Render(t, compose)
+	if r.Template == "" {
+		t.Fatalf("render failed:\n%s", r.Diags.Error())
+	}
+	return r
+}
+
+// Of returns the resources of one type, by logical ID.
+func (r Result) Of(typ string) map[string]Resource {
+	out := map[string]Resource{}
+	for id, res := range r.Resources {
+		if res.Type == typ {
+			out[id] = res
+		}
+	}
+	return out
+}
+
+// Get returns a resource's properties, failing when it is missing or of
+// another type.
+func (r Result) Get(t *testing.T, id, typ string) map[string]any {
+	t.Helper()
+	res, ok := r.Resources[id]
+	if !ok {
+		ids := make([]string, 0, len(r.Resources))
+		for k := range r.Resources {
+			ids = append(ids, k)
+		}
+		t.Fatalf("no resource %s; have %s", id, strings.Join(ids, ", "))
+	}
+	if res.Type != typ {
+		t.Fatalf("%s is a %s, want %s", id, res.Type, typ)
+	}
+	return res.Properties
+}
+
+// Find returns the diagnostic at path of that severity, or nil.
+func Find(ds render.Diagnostics, sev render.Severity, path string) *render.Diagnostic {
+	for i := range ds {
+		if ds[i].Severity == sev && ds[i].Path == path {
+			return &ds[i]
+		}
+	}
+	return nil
+}
+
+// inCI says whether missing tools must fail the test.
+func inCI() bool { return os.Getenv("CI") == "true" }
+
+// tool finds an executable; outside CI a missing one skips the check.
+func tool(t *testing.T, name, hint string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if inCI() {
+			t.Fatalf("%s is required in CI (%s)", name, hint)
+		}
+		t.Skipf("%s not installed; skipping (%s)", name, hint)
+	}
+	return p
+}
+
+// CfnLint runs cfn-lint on templates; any error or warning fails.
+func CfnLint(t *testing.T, templates ...string) {
+	t.Helper()
+	bin := tool(t, "cfn-lint", "pip install cfn-lint")
+	out, err := exec.Command(bin, templates...).CombinedOutput()
+	if err != nil {
+		t.Errorf("cfn-lint found problems: %v\n%s", err, out)
+	}
+}
+
+// Moto deploys a template into the moto emulator with the shared
+// moto_inproc_check.py and returns its JSON summary; the stack must reach
+// CREATE_COMPLETE.
+func Moto(t *testing.T, template string) map[string]any {
+	t.Helper()
+	py := tool(t, "python3", "python3 with moto and boto3")
+	script := filepath.Join(SharedDir(), "tools", "moto_inproc_check.py")
+	if _, err := os.Stat(script); err != nil {
+		if inCI() {
+			t.Fatalf("%s is required in CI: %v", script, err)
+		}
+		t.Skipf("%s not found; skipping the moto check", script)
+	}
+	cmd := exec.Command(py, script, template)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var summary map[string]any
+	if jerr := json.Unmarshal(out, &summary); jerr != nil {
+		if strings.Contains(stderr.String(), "No module named") && !inCI() {
+			t.Skipf("moto is not installed: %s", lastLine(stderr.String()))
+		}
+		t.Fatalf("moto check gave no summary: %v %v\n%s", err, jerr, stderr.String())
+	}
+	if summary["status"] != "CREATE_COMPLETE" {
+		t.Fatalf("stack did not reach CREATE_COMPLETE: status %v, error %v", summary["status"], summary["error"])
+	}
+	return summary
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}

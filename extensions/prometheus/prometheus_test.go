@@ -1,0 +1,348 @@
+package prometheus_test
+
+import (
+	"context"
+	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/composex/composex/extensions"
+	"github.com/composex/composex/render"
+)
+
+// app is a one-service compose file with an x-prometheus block.
+func app(ci string) string {
+	return "services:\n  app:\n    image: busybox\n    expose: [\"8080\", \"9404\"]\n    x-prometheus:\n      ContainersInsights:\n" + ci
+}
+
+func regexpError(expr string) string {
+	_, err := regexp.Compile(expr)
+	return err.Error()
+}
+
+func TestRefused(t *testing.T) {
+	const p = "services.app.x-prometheus.ContainersInsights."
+	cases := []struct {
+		name, compose, path, msg string
+		extra                    map[string]string
+		prefix                   bool // msg is the start of the message
+	}{
+		{name: "CustomRules without ExporterPort", compose: app(`
+        CustomRules:
+          - EmfProcessors:
+              - source_labels: [job]
+                label_matcher: "^app$"
+                dimensions: [[ClusterName]]
+                metric_selectors: ["^up$"]
+`), path: p + "CustomRules.0.ExporterPort", msg: "ExporterPort is required: the port the exporter serves its metrics on (1 to 65535)"},
+		{name: "CustomRules without EmfProcessors", compose: app(`
+        CustomRules:
+          - ExporterPort: 8080
+            EmfProcessors: []
+`), path: p + "CustomRules.0.EmfProcessors", msg: "at least one EMF processor rule is required: without one, no metric reaches CloudWatch"},
+		{name: "bad regex in label_matcher", compose: app(`
+        CollectForNginx:
+          label_matcher: "^nginx(["
+`), path: p + "CollectForNginx.label_matcher", msg: `"^nginx([" is not a regular expression: ` + regexpError("^nginx([")},
+		{name: "bad regex in an EMF rule", compose: app(`
+        CustomRules:
+          - ExporterPort: 8080
+            EmfProcessors:
+              - source_labels: [job]
+                label_matcher: "^app$"
+                dimensions: [[ClusterName]]
+                metric_selectors: ["^up$", "*bad"]
+`), path: p + "CustomRules.0.EmfProcessors.0.metric_selectors.1", msg: `"*bad" is not a regular expression: ` + regexpError("*bad")},
+		{name: "exporter port out of range", compose: app(`
+        CollectForJavaJmx:
+          ExporterPort: 70000
+`), path: p + "CollectForJavaJmx.ExporterPort", msg: "70000 is not a port; allowed: 1 to 65535"},
+		{name: "ExporterPath without a slash", compose: app(`
+        CollectForJavaJmx:
+          ExporterPath: metrics
+`), path: p + "CollectForJavaJmx.ExporterPath", msg: `"metrics" must start with /`},
+		{name: "Timeout above Interval", compose: app(`
+        ScrapingConfiguration:
+          Interval: 10s
+          Timeout: 20s
+`), path: p + "ScrapingConfiguration.Timeout", msg: "20s is longer than the interval 10s; Prometheus refuses a scrape timeout above the scrape interval"},
+		{name: "not a duration", compose: app(`
+        ScrapingConfiguration:
+          Interval: 10 seconds
+`), path: p + "ScrapingConfiguration.Interval", msg: `"10 seconds" is not a Prometheus duration (e.g. 30s, 1m, 1m30s)`},
+		{name: "missing ScrapingConfigurationFile", compose: app(`
+        ScrapingConfiguration:
+          ScrapingConfigurationFile: nope.yml
+`), path: p + "ScrapingConfiguration.ScrapingConfigurationFile", msg: "cannot read the Prometheus configuration: open ", prefix: true},
+		{name: "ScrapingConfigurationFile that is not YAML", compose: app(`
+        ScrapingConfiguration:
+          ScrapingConfigurationFile: prom.yml
+`), extra: map[string]string{"prom.yml": "global: [unclosed\n"}, path: p + "ScrapingConfiguration.ScrapingConfigurationFile", msg: "prom.yml is not a YAML Prometheus configuration: ", prefix: true},
+		{name: "no ContainersInsights", compose: "services:\n  app:\n    image: busybox\n    x-prometheus: {}\n",
+			path: "services.app.x-prometheus", msg: "ContainersInsights is required: it says what to collect"},
+		{name: "two services of a family with different ScrapingConfiguration", compose: `services:
+  a:
+    image: busybox
+    deploy: {labels: {ecs.task.family: shop}}
+    x-prometheus:
+      ContainersInsights:
+        ScrapingConfiguration: {Interval: 30s}
+  b:
+    image: busybox
+    deploy: {labels: {ecs.task.family: shop}}
+    x-prometheus:
+      ContainersInsights:
+        ScrapingConfiguration: {Interval: 1m}
+`, path: "services.b.x-prometheus.ContainersInsights.ScrapingConfiguration", msg: "family shop: a and b set different scraping configurations; a task has one CloudWatch agent, give them the same"},
+		{name: "a service named like the exporter sidecar", compose: `services:
+  web:
+    image: nginx
+    deploy: {labels: {ecs.task.family: shop}}
+    x-prometheus:
+      ContainersInsights: {CollectForNginx: true, AutoAddNginxPrometheusExporter: true}
+  nginx-prometheus-exporter:
+    image: busybox
+    deploy: {labels: {ecs.task.family: shop}}
+`, path: "services.web.x-prometheus.ContainersInsights.AutoAddNginxPrometheusExporter", msg: "family shop already has a service named nginx-prometheus-exporter; rename it or turn AutoAddNginxPrometheusExporter off"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if !tc.prefix {
+				expectRefused(t, tc.compose, tc.extra, tc.path, tc.msg)
+				return
+			}
+			ds, res := renderCompose(t, tc.compose, tc.extra)
+			if res != nil {
+				t.Fatalf("rendered; want an error at %s", tc.path)
+			}
+			for _, d := range ds.Errors() {
+				if d.Path == tc.path && strings.HasPrefix(d.Message, tc.msg) {
+					return
+				}
+			}
+			t.Errorf("no error at %s starting with %q; got:\n%s", tc.path, tc.msg, ds.Error())
+		})
+	}
+}
+
+// agentConfig returns a family's agent configuration from the template.
+func agentConfig(t *testing.T, res map[string]resource, family string) map[string]any {
+	t.Helper()
+	v := res[family+"CloudWatchAgentConfig"].Properties["Value"]
+	s, ok := v.(string)
+	if !ok {
+		s, _ = dig(v, "Fn::Sub").(string)
+	}
+	var cfg map[string]any
+	if err := yaml.Unmarshal([]byte(s), &cfg); err != nil {
+		t.Fatalf("%s agent configuration: %v\n%s", family, err, s)
+	}
+	return cfg
+}
+
+func selectors(cfg map[string]any) []string {
+	var out []string
+	for _, d := range dig(cfg, "logs", "metrics_collected", "prometheus", "emf_processor", "metric_declaration").([]any) {
+		out = append(out, toString(dig(d, "metric_selectors", 0)))
+	}
+	return out
+}
+
+func toString(v any) string { b, _ := yaml.Marshal(v); return strings.TrimSpace(string(b)) }
+
+func containers(res map[string]resource, family string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for _, c := range dig(res[family+"TaskDefinition"].Properties, "ContainerDefinitions").([]any) {
+		out[dig(c, "Name").(string)] = c.(map[string]any)
+	}
+	return out
+}
+
+// TestFamilyRulesKept: the rules of every service of a family reach the
+// family's one agent, in service order (compose-x kept the last one's).
+func TestFamilyRulesKept(t *testing.T) {
+	_, res := mustRender(t, `services:
+  java:
+    image: tomcat
+    expose: ["9404"]
+    deploy: {labels: {ecs.task.family: shop}}
+    x-prometheus:
+      ContainersInsights: {CollectForJavaJmx: true}
+  web:
+    image: nginx
+    expose: ["9113"]
+    deploy: {labels: {ecs.task.family: shop}}
+    x-prometheus:
+      ContainersInsights: {CollectForNginx: true}
+`, nil)
+	cfg := agentConfig(t, res, "Shop")
+	want := []string{"^jvm_threads_(current|daemon)$", "^jvm_memory_bytes_used$", "^jvm_memory_pool_bytes_used$", "^nginx_.*$"}
+	if got := selectors(cfg); !reflect.DeepEqual(got, want) {
+		t.Errorf("first selector of each declaration: got %v, want %v", got, want)
+	}
+	cs := containers(res, "Shop")
+	if dig(cs["java"], "DockerLabels", "ECS_PROMETHEUS_EXPORTER_PORT_DEMO_SHOP") != "9404" || dig(cs["java"], "DockerLabels", "job") != "jmx-java" {
+		t.Errorf("java labels: %v", cs["java"]["DockerLabels"])
+	}
+	if dig(cs["web"], "DockerLabels", "ECS_PROMETHEUS_EXPORTER_PORT_DEMO_SHOP") != "9113" || dig(cs["web"], "DockerLabels", "job") != "nginx-web" {
+		t.Errorf("web labels: %v", cs["web"]["DockerLabels"])
+	}
+	if _, ok := cs["cloudwatch-agent"]; !ok || len(cs) != 3 {
+		t.Errorf("want one agent for the family; containers %v", len(cs))
+	}
+}
+
+func TestNginxExporterSidecar(t *testing.T) {
+	_, res := mustRender(t, `services:
+  web:
+    image: nginx
+    ports: ["80:80", {target: 9113}]
+    x-prometheus:
+      ContainersInsights:
+        CollectForNginx: {ExporterPort: 9113}
+        AutoAddNginxPrometheusExporter: {ScrapeUri: "http://localhost:8081/status"}
+`, nil)
+	cs := containers(res, "Web")
+	exp := cs["nginx-prometheus-exporter"]
+	if exp == nil {
+		t.Fatalf("no exporter sidecar: %v", cs)
+	}
+	if got := toString(exp["Command"]); got != "- --nginx.scrape-uri=http://localhost:8081/status\n- --web.listen-address=:9113" {
+		t.Errorf("command: %s", got)
+	}
+	// nginx already declares 9113: the task has one interface, declared once.
+	if exp["PortMappings"] != nil {
+		t.Errorf("exporter port declared twice: %v", exp["PortMappings"])
+	}
+	if toString(exp["DependsOn"]) != "- Condition: START\n  ContainerName: web" || exp["Essential"] != false {
+		t.Errorf("exporter start: %v essential %v", exp["DependsOn"], exp["Essential"])
+	}
+	if dig(exp, "DockerLabels", "job") != "nginx-prometheus-exporter" || dig(cs["web"], "DockerLabels", "job") != nil {
+		t.Errorf("the exporter, not nginx, carries the discovery labels: %v / %v", exp["DockerLabels"], cs["web"]["DockerLabels"])
+	}
+	if secrets := toString(cs["cloudwatch-agent"]["Secrets"]); !strings.Contains(secrets, "CW_CONFIG_CONTENT") || !strings.Contains(secrets, "PROMETHEUS_CONFIG_CONTENT") {
+		t.Errorf("agent secrets: %s", secrets)
+	}
+}
+
+func TestDebugAloneEnablesScraping(t *testing.T) {
+	_, res := mustRender(t, app("        EnableCWAgentDebug: true\n"), nil)
+	cfg := agentConfig(t, res, "App")
+	if dig(cfg, "agent", "debug") != true || dig(cfg, "logs", "metrics_collected", "prometheus", "prometheus_config_path") != "env:PROMETHEUS_CONFIG_CONTENT" {
+		t.Errorf("agent configuration: %v", cfg)
+	}
+	if _, ok := res["AppPrometheusConfig"]; !ok {
+		t.Errorf("no Prometheus configuration parameter")
+	}
+}
+
+// renderCompose writes compose (and extra files) into a temporary project
+// and renders it with every extension, as `composex render -p demo` does
+// minus the JSON Schemas: the Go checks of the extensions are what these
+// tests assert.
+func renderCompose(t *testing.T, compose string, extra map[string]string) (render.Diagnostics, map[string]resource) {
+	t.Helper()
+	dir := t.TempDir()
+	extra = maps.Clone(extra)
+	if extra == nil {
+		extra = map[string]string{}
+	}
+	extra["docker-compose.yml"] = compose
+	for name, body := range extra {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, ds := render.Render(context.Background(), render.Options{
+		Load:       render.LoadOptions{Files: []string{filepath.Join(dir, "docker-compose.yml")}, ProjectName: "demo", Environment: map[string]string{}},
+		Extensions: extensions.All(),
+	})
+	if out == nil || ds.HasErrors() {
+		return ds, nil
+	}
+	var doc struct {
+		Resources map[string]resource `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(out.Files[out.Template], &doc); err != nil {
+		t.Fatal(err)
+	}
+	return ds, doc.Resources
+}
+
+// resource is a template resource as parsed from YAML.
+type resource struct {
+	Type       string         `yaml:"Type"`
+	Properties map[string]any `yaml:"Properties"`
+}
+
+// mustRender renders and fails on any error.
+func mustRender(t *testing.T, compose string, extra map[string]string) (render.Diagnostics, map[string]resource) {
+	t.Helper()
+	ds, res := renderCompose(t, compose, extra)
+	if res == nil {
+		t.Fatalf("render failed:\n%s", ds.Error())
+	}
+	return ds, res
+}
+
+// expectRefused checks that rendering fails with an error at path whose
+// message is exactly msg.
+func expectRefused(t *testing.T, compose string, extra map[string]string, path, msg string) {
+	t.Helper()
+	ds, res := renderCompose(t, compose, extra)
+	if res != nil {
+		t.Fatalf("rendered; want the error %s: %s", path, msg)
+	}
+	for _, d := range ds.Errors() {
+		if d.Path == path && d.Message == msg {
+			return
+		}
+	}
+	t.Errorf("no error at %s with message\n  %s\ngot:\n%s", path, msg, ds.Error())
+}
+
+// findDiag returns the diagnostic of that severity at path, or nil.
+func findDiag(ds render.Diagnostics, sev render.Severity, path string) *render.Diagnostic {
+	for i := range ds {
+		if ds[i].Severity == sev && ds[i].Path == path {
+			return &ds[i]
+		}
+	}
+	return nil
+}
+
+func dig(v any, keys ...any) any {
+	for _, k := range keys {
+		switch k := k.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil
+			}
+			v = m[k]
+		case int:
+			l, ok := v.([]any)
+			if !ok || k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		}
+	}
+	return v
+}
+
+func ofType(res map[string]resource, typ string) map[string]resource {
+	out := map[string]resource{}
+	for id, r := range res {
+		if r.Type == typ {
+			out[id] = r
+		}
+	}
+	return out
+}

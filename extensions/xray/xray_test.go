@@ -1,0 +1,336 @@
+package xray_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/xeipuuv/gojsonschema"
+
+	"github.com/composex/composex/extensions/internal/rendertest"
+	"github.com/composex/composex/render"
+)
+
+const taskDefType = "AWS::ECS::TaskDefinition"
+
+// containers returns a task definition's containers by name, without
+// their log configuration (the same for every container).
+func containers(t *testing.T, r rendertest.Result, id string) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	for _, c := range r.Get(t, id, taskDefType)["ContainerDefinitions"].([]any) {
+		cd := c.(map[string]any)
+		delete(cd, "LogConfiguration")
+		out[cd["Name"].(string)] = cd
+	}
+	return out
+}
+
+// equalJSON compares a parsed template value with the expected JSON.
+func equalJSON(t *testing.T, what string, got any, want string) {
+	t.Helper()
+	var w any
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Fatalf("%s: bad expectation: %v", what, err)
+	}
+	g, _ := json.Marshal(got)
+	var gn any
+	_ = json.Unmarshal(g, &gn)
+	if !reflect.DeepEqual(gn, w) {
+		t.Errorf("%s:\n got %s\nwant %s", what, g, want)
+	}
+}
+
+// daemonGolden is the daemon sidecar of every family with x-xray: true.
+const daemonGolden = `{
+  "Name": "xray-daemon", "Image": {"Ref": "XRayDaemonImage"}, "Essential": false,
+  "Cpu": 32, "MemoryReservation": 256,
+  "Environment": [{"Name": "AWS_REGION", "Value": {"Ref": "AWS::Region"}}],
+  "PortMappings": [
+    {"ContainerPort": 2000, "Name": "xray_udp", "Protocol": "udp"},
+    {"ContainerPort": 2000, "Name": "xray_tcp", "Protocol": "tcp"}
+  ]
+}`
+
+const twoServices = `
+services:
+  api:
+    image: public.ecr.aws/docker/library/python:3.12
+    ports: ["8080:8080"]
+    environment:
+      AWS_XRAY_DAEMON_ADDRESS: xray.internal:2000
+    x-xray: true
+  web:
+    image: nginx:1.27
+    ports: ["80:80"]
+    x-ray: true
+  quiet:
+    image: busybox:1.36
+`
+
+func TestDaemonSidecar(t *testing.T) {
+	r := rendertest.MustRender(t, twoServices)
+	for _, fam := range []string{"Api", "Web"} {
+		cs := containers(t, r, fam+"TaskDefinition")
+		equalJSON(t, fam+" daemon", cs["xray-daemon"], daemonGolden)
+		arns := r.Get(t, fam+"TaskRole", "AWS::IAM::Role")["ManagedPolicyArns"]
+		equalJSON(t, fam+" task role", arns, `[{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"}]`)
+	}
+	api := containers(t, r, "ApiTaskDefinition")["api"]
+	equalJSON(t, "api env (the user's address is kept)", api["Environment"], `[{"Name": "AWS_XRAY_DAEMON_ADDRESS", "Value": "xray.internal:2000"}]`)
+	equalJSON(t, "api starts after the daemon", api["DependsOn"], `[{"Condition": "START", "ContainerName": "xray-daemon"}]`)
+	web := containers(t, r, "WebTaskDefinition")["web"]
+	equalJSON(t, "web env (legacy x-ray)", web["Environment"], `[{"Name": "AWS_XRAY_DAEMON_ADDRESS", "Value": "127.0.0.1:2000"}]`)
+	if _, ok := r.Resources["QuietTaskDefinition"]; !ok {
+		t.Fatal("quiet family missing")
+	}
+	if _, has := containers(t, r, "QuietTaskDefinition")["xray-daemon"]; has {
+		t.Error("a family without x-xray got a daemon")
+	}
+	rendertest.CfnLint(t, r.Template)
+}
+
+// The daemon's reservation counts in the task size: 0.25 vCPU of app plus
+// 32 units of daemon no longer fit the smallest Fargate size.
+func TestDaemonCountsInTaskSize(t *testing.T) {
+	r := rendertest.MustRender(t, `
+services:
+  api:
+    image: busybox:1.36
+    deploy: {resources: {limits: {cpus: "0.25", memory: 256M}}}
+    x-xray: true
+`)
+	td := r.Get(t, "ApiTaskDefinition", taskDefType)
+	if td["Cpu"] != "512" || td["Memory"] != "1024" {
+		t.Errorf("task size %v/%v, want 512/1024 (256+32 CPU units, 256+256 MiB)", td["Cpu"], td["Memory"])
+	}
+}
+
+func TestOverrideImageAndReuse(t *testing.T) {
+	r := rendertest.MustRender(t, `
+services:
+  api:
+    image: busybox:1.36
+    x-xray: {OverrideImage: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/xray:3.3.14"}
+  web:
+    image: nginx:1.27
+    x-xray: true
+  xray-daemon:
+    image: amazon/aws-xray-daemon:3.3.14
+    deploy: {labels: {ecs.task.family: web}}
+`)
+	out, err := os.ReadFile(r.Template)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "ApiXRayDaemonImage:") || !strings.Contains(string(out), "Default: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/xray:3.3.14") {
+		t.Errorf("OverrideImage must become the family's image parameter default")
+	}
+	equalJSON(t, "api daemon image", containers(t, r, "ApiTaskDefinition")["xray-daemon"]["Image"], `{"Ref": "ApiXRayDaemonImage"}`)
+	web := containers(t, r, "WebTaskDefinition")
+	if web["xray-daemon"]["Image"].(map[string]any)["Ref"] != "XrayDaemonImage" {
+		t.Errorf("the family's own xray-daemon service must be reused, got %v", web["xray-daemon"]["Image"])
+	}
+	if len(web) != 2 {
+		t.Errorf("want web and its xray-daemon service only, got %d containers", len(web))
+	}
+	equalJSON(t, "web depends on the reused daemon", web["web"]["DependsOn"], `[{"Condition": "START", "ContainerName": "xray-daemon"}]`)
+	if strings.Contains(string(out), "XRayDaemonImage:\n    Default: public.ecr.aws") {
+		t.Errorf("no family uses the pinned daemon, so its parameter must not be declared")
+	}
+	rendertest.CfnLint(t, r.Template)
+}
+
+func loadAgentSchema(t *testing.T) *gojsonschema.Schema {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(rendertest.SharedDir(), "reference", "cloudwatch-agent-config.schema.json"))
+	if err != nil {
+		t.Fatalf("the CloudWatch agent schema is needed: %v", err)
+	}
+	s, err := gojsonschema.NewSchema(gojsonschema.NewBytesLoader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// agentConfig returns a family's agent configuration, checked against the
+// agent's own schema.
+func agentConfig(t *testing.T, schema *gojsonschema.Schema, r rendertest.Result, id string) map[string]any {
+	t.Helper()
+	v := r.Get(t, id, "AWS::SSM::Parameter")["Value"]
+	body, ok := v.(string)
+	if !ok {
+		body = strings.ReplaceAll(v.(map[string]any)["Fn::Sub"].(string), "${AWS::StackName}", "demo-stack")
+	}
+	res, err := schema.Validate(gojsonschema.NewStringLoader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range res.Errors() {
+		t.Errorf("%s: agent schema: %s", id, e)
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal([]byte(body), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func TestAgentCollector(t *testing.T) {
+	schema := loadAgentSchema(t)
+	r := rendertest.MustRender(t, `
+services:
+  api:
+    image: amazoncorretto:21
+    ports: ["8080:8080"]
+    environment:
+      OTEL_EXPORTER_OTLP_ENDPOINT: http://collector:4318
+    x-xray: {Collector: cloudwatch-agent}
+    x-prometheus:
+      ContainersInsights:
+        CollectForJavaJmx: true
+  lone:
+    image: busybox:1.36
+    x-xray: {Collector: cloudwatch-agent}
+`)
+	cs := containers(t, r, "ApiTaskDefinition")
+	if _, has := cs["xray-daemon"]; has {
+		t.Error("the agent collects; no daemon may run")
+	}
+	if len(cs) != 2 {
+		t.Errorf("want api and one agent (shared with x-prometheus), got %d containers", len(cs))
+	}
+	equalJSON(t, "agent ports", cs["cloudwatch-agent"]["PortMappings"], `[
+		{"ContainerPort": 2000, "Name": "xray_udp", "Protocol": "udp"},
+		{"ContainerPort": 4317, "Name": "otlp_grpc", "Protocol": "tcp"},
+		{"ContainerPort": 4318, "Name": "otlp_http", "Protocol": "tcp"}]`)
+	equalJSON(t, "api env", cs["api"]["Environment"], `[
+		{"Name": "AWS_XRAY_DAEMON_ADDRESS", "Value": "127.0.0.1:2000"},
+		{"Name": "OTEL_EXPORTER_OTLP_ENDPOINT", "Value": "http://collector:4318"},
+		{"Name": "OTEL_EXPORTER_OTLP_PROTOCOL", "Value": "http/protobuf"}]`)
+	equalJSON(t, "api starts after the agent", cs["api"]["DependsOn"], `[{"Condition": "START", "ContainerName": "cloudwatch-agent"}]`)
+
+	cfg := agentConfig(t, schema, r, "ApiCloudWatchAgentConfig")
+	equalJSON(t, "traces section", cfg["traces"], `{"traces_collected": {
+		"xray": {"bind_address": "0.0.0.0:2000"},
+		"otlp": {"grpc_endpoint": "0.0.0.0:4317", "http_endpoint": "0.0.0.0:4318"}}}`)
+	if cfg["logs"] == nil {
+		t.Error("the Prometheus part of the shared agent is gone")
+	}
+	lone := agentConfig(t, schema, r, "LoneCloudWatchAgentConfig")
+	if lone["logs"] != nil || lone["traces"] == nil {
+		t.Errorf("a trace-only agent has only the traces section: %v", lone)
+	}
+	equalJSON(t, "task role", r.Get(t, "LoneTaskRole", "AWS::IAM::Role")["ManagedPolicyArns"],
+		`[{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"}]`)
+	rendertest.CfnLint(t, r.Template)
+}
+
+func TestRefused(t *testing.T) {
+	cases := []struct {
+		name, compose, path, message string
+	}{
+		{"both keys", "x-xray: true\n    x-ray: true", "services.api.x-ray", "give x-xray or its legacy alias x-ray, not both"},
+		{"unknown collector", "x-xray: {Collector: otel}", "services.api.x-xray.Collector",
+			`"otel" is not a trace collector; allowed: xray-daemon (the X-Ray daemon sidecar), cloudwatch-agent (the family's CloudWatch agent)`},
+		{"image for the agent", "x-xray: {Collector: cloudwatch-agent, OverrideImage: my/xray:1}", "services.api.x-xray.OverrideImage",
+			"OverrideImage names the X-Ray daemon image, but with Collector cloudwatch-agent no daemon runs; drop it (the agent's image is x-monitoring's)"},
+		{"unknown key", "x-xray: {Image: my/xray:1}", "services.api.x-xray", `x-xray is true, false or {OverrideImage, Collector}: unknown field "Image"`},
+		{"port 2000 taken", "x-xray: true\n    expose: [\"2000/udp\"]", "services.api.x-xray",
+			"family api: api listens on port 2000, where the X-Ray daemon receives segments; the task shares one network interface: move it, or use x-xray: {Collector: cloudwatch-agent} with an agent"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rendertest.Render(t, "services:\n  api:\n    image: busybox:1.36\n    "+tc.compose+"\n")
+			d := rendertest.Find(r.Diags, render.Error, tc.path)
+			if d == nil {
+				t.Fatalf("no error at %s; got:\n%s", tc.path, r.Diags.Error())
+			}
+			if d.Message != tc.message {
+				t.Errorf("message:\n got %s\nwant %s", d.Message, tc.message)
+			}
+		})
+	}
+	r := rendertest.Render(t, `
+services:
+  api:
+    image: busybox:1.36
+    x-xray: true
+  worker:
+    image: busybox:1.36
+    deploy: {labels: {ecs.task.family: api}}
+    x-xray: {Collector: cloudwatch-agent}
+`)
+	if d := rendertest.Find(r.Diags, render.Error, "services.worker.x-xray"); d == nil || !strings.Contains(d.Message, "ask for different trace collectors (xray-daemon vs cloudwatch-agent)") {
+		t.Errorf("mixed collectors in a family must be refused; got:\n%s", r.Diags.Error())
+	}
+}
+
+// TestMysfitsFixture renders the workshop fixture: both services get the
+// daemon (like shares it with its metadata-proxy), and the template lints
+// and deploys.
+func TestMysfitsFixture(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(rendertest.SharedDir(), "fixtures", "seed-mysfits-workshop", "docker-compose.yml"))
+	if err != nil {
+		t.Skipf("fixture not available: %v", err)
+	}
+	r := rendertest.MustRender(t, string(data))
+	for _, fam := range []string{"Like", "Monolith"} {
+		cs := containers(t, r, fam+"TaskDefinition")
+		equalJSON(t, fam+" daemon", cs["xray-daemon"], daemonGolden)
+	}
+	like := containers(t, r, "LikeTaskDefinition")
+	for _, app := range []string{"like", "metadata-proxy"} {
+		equalJSON(t, app+" depends on the daemon", like[app]["DependsOn"], `[{"Condition": "START", "ContainerName": "xray-daemon"}]`)
+	}
+	rendertest.CfnLint(t, r.Template)
+	out := rendertest.Moto(t, r.Template)
+	found := 0
+	for _, td := range out["task_definitions"].([]any) {
+		for _, c := range td.(map[string]any)["containerDefinitions"].([]any) {
+			cd := c.(map[string]any)
+			if cd["name"] != "xray-daemon" {
+				continue
+			}
+			found++
+			ports, _ := json.Marshal(cd["portMappings"])
+			if !strings.Contains(string(ports), `"protocol":"udp"`) || !strings.Contains(string(ports), `"containerPort":2000`) {
+				t.Errorf("deployed daemon ports: %s", ports)
+			}
+		}
+	}
+	if found != 2 {
+		t.Errorf("the emulator holds %d daemons, want 2", found)
+	}
+}
+
+// TestDeploy puts the agent collector through cfn-lint and the emulator.
+func TestDeploy(t *testing.T) {
+	r := rendertest.MustRender(t, twoServices+`
+  traced:
+    image: busybox:1.36
+    x-xray: {Collector: cloudwatch-agent}
+`)
+	rendertest.CfnLint(t, r.Template)
+	out := rendertest.Moto(t, r.Template)
+	var names []string
+	for _, td := range out["task_definitions"].([]any) {
+		for _, c := range td.(map[string]any)["containerDefinitions"].([]any) {
+			cd := c.(map[string]any)
+			if cd["name"] == "traced" {
+				deps, _ := json.Marshal(cd["dependsOn"])
+				if string(deps) != `[{"condition":"START","containerName":"cloudwatch-agent"}]` {
+					t.Errorf("deployed traced dependsOn: %s", deps)
+				}
+			}
+			names = append(names, cd["name"].(string))
+		}
+	}
+	if got := strings.Join(names, ","); strings.Count(got, "xray-daemon") != 2 || strings.Count(got, "cloudwatch-agent") != 1 {
+		t.Errorf("deployed containers: %s", got)
+	}
+}
