@@ -288,25 +288,25 @@ type motoSummary struct {
 	Error           *string `json:"error"`
 	Status          string  `json:"status"`
 	TaskDefinitions []struct {
-		Family                  string   `json:"family"`
-		Cpu                     string   `json:"cpu"`
-		Memory                  string   `json:"memory"`
-		NetworkMode             string   `json:"networkMode"`
-		RequiresCompatibilities []string `json:"requiresCompatibilities"`
-		ExecutionRoleArn        string   `json:"executionRoleArn"`
-		TaskRoleArn             string   `json:"taskRoleArn"`
-		ContainerDefinitions    []struct {
-			Name      string `json:"name"`
-			Essential *bool  `json:"essential"`
-		} `json:"containerDefinitions"`
+		Family                  string          `json:"family"`
+		Cpu                     string          `json:"cpu"`
+		Memory                  string          `json:"memory"`
+		NetworkMode             string          `json:"networkMode"`
+		RequiresCompatibilities []string        `json:"requiresCompatibilities"`
+		ExecutionRoleArn        string          `json:"executionRoleArn"`
+		TaskRoleArn             string          `json:"taskRoleArn"`
+		ContainerDefinitions    []motoContainer `json:"containerDefinitions"`
 	} `json:"task_definitions"`
-	Services []struct {
-		ServiceName    string `json:"serviceName"`
-		LaunchType     string `json:"launchType"`
-		DesiredCount   int    `json:"desiredCount"`
-		TaskDefinition string `json:"taskDefinition"`
-	} `json:"services"`
-	Timing map[string]float64 `json:"timing_s"`
+	Services []motoService `json:"services"`
+	// What the per-example checks (motoChecks) read back.
+	SSMParameters []struct {
+		Name  string `json:"Name"`
+		Value string `json:"Value"`
+	} `json:"ssm_parameters"`
+	CloudMapServices []motoCloudMapService `json:"cloudmap_services"`
+	Roles            map[string]motoRole   `json:"roles"`
+	SecurityGroups   []motoSecurityGroup   `json:"security_groups"`
+	Timing           map[string]float64    `json:"timing_s"`
 }
 
 // motoStack is the stack name moto_inproc_check.py creates; task families
@@ -327,10 +327,23 @@ func TestMotoDeploy(t *testing.T) {
 
 	ps := append(renderExamples(t), renderFixtures(t)...)
 	templates := writeAll(t, t.TempDir(), ps)
+	for name := range motoSkip {
+		if !fileExists(filepath.Join(name, composeFile)) {
+			t.Errorf("motoSkip names %s, which is not an example; drop the entry", name)
+		}
+	}
+	for name := range motoChecks {
+		if !fileExists(filepath.Join(name, composeFile)) && !fileExists(filepath.Join(sharedDir(), "fixtures", name, composeFile)) {
+			t.Errorf("motoChecks names %s, which is neither an example nor a fixture; drop the entry", name)
+		}
+	}
 	slots := make(chan struct{}, motoParallel)
 	for i, p := range ps {
 		template := templates[i]
 		t.Run(p.name, func(t *testing.T) {
+			if why := motoSkip[p.name]; why != "" && fileExists(filepath.Join(p.name, composeFile)) {
+				t.Skipf("not deployed to moto: %s (cfn-lint and the golden files still check it)", why)
+			}
 			t.Parallel()
 			slots <- struct{}{}
 			defer func() { <-slots }()
@@ -351,6 +364,10 @@ func TestMotoDeploy(t *testing.T) {
 			}
 			t.Logf("%s: CREATE_COMPLETE in %.2f s (create_stack %.2f s)", p.out.Template, sum.Timing["total"], sum.Timing["create_stack"])
 			checkMoto(t, p.out.Model, &sum)
+			checkAgentReadback(t, p, &sum)
+			if check := motoChecks[p.name]; check != nil {
+				check(t, p, &sum)
+			}
 		})
 	}
 }

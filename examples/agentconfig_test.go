@@ -1,0 +1,94 @@
+package examples
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xeipuuv/gojsonschema"
+)
+
+// TestAgentConfigs validates every CloudWatch agent configuration that the
+// examples and shared fixtures produce against the agent's own JSON Schema
+// (shared/reference/cloudwatch-agent-config.schema.json), and every
+// Prometheus scrape configuration with `promtool check config` (Debian
+// package prometheus; .ci/run installs it). The values are read from the
+// templates' SSM parameters with Fn::Sub resolved for a stack "probe".
+func TestAgentConfigs(t *testing.T) {
+	schemaFile := filepath.Join(requireShared(t), "reference", "cloudwatch-agent-config.schema.json")
+	data, err := os.ReadFile(schemaFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := gojsonschema.NewSchema(gojsonschema.NewBytesLoader(data))
+	if err != nil {
+		t.Fatalf("%s: %v", schemaFile, err)
+	}
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		require(t, false, "promtool (apt-get install prometheus)")
+	}
+	agents, scrapes := 0, 0
+	for _, p := range append(renderExamples(t), renderFixtures(t)...) {
+		t.Run(p.name, func(t *testing.T) {
+			for id, value := range ssmValues(t, p) {
+				switch {
+				case strings.HasSuffix(id, "CloudWatchAgentConfig"):
+					agents++
+					res, err := schema.Validate(gojsonschema.NewStringLoader(value))
+					if err != nil {
+						t.Fatalf("%s: %v", id, err)
+					}
+					for _, e := range res.Errors() {
+						t.Errorf("%s: the agent's schema says: %s\n%s", id, e, value)
+					}
+				case strings.HasSuffix(id, "PrometheusConfig"):
+					scrapes++
+					f := filepath.Join(t.TempDir(), "prometheus.yml")
+					if err := os.WriteFile(f, []byte(value), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					if out, err := exec.Command(promtool, "check", "config", f).CombinedOutput(); err != nil {
+						t.Errorf("%s: promtool check config: %v\n%s\n%s", id, err, out, value)
+					}
+				default:
+					t.Errorf("%s: an SSM parameter this test does not know; validate it here", id)
+				}
+			}
+		})
+	}
+	t.Logf("validated %d agent configurations against the agent's schema and %d scrape configurations with promtool", agents, scrapes)
+	if agents == 0 || scrapes == 0 {
+		t.Errorf("no agent or scrape configuration found: the examples must show x-prometheus and x-monitoring")
+	}
+}
+
+// ssmValues returns the value of every AWS::SSM::Parameter of a project's
+// template, with ${AWS::StackName} resolved and ${!x} unescaped, as
+// CloudFormation would store it.
+func ssmValues(t *testing.T, p *project) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for id, r := range templateResources(t, p) {
+		if r["Type"] != "AWS::SSM::Parameter" {
+			continue
+		}
+		v := dig(r, "Properties", "Value")
+		s, ok := v.(string)
+		if !ok {
+			sub, isSub := dig(v, "Fn::Sub").(string)
+			if !isSub {
+				t.Fatalf("%s: Value is neither a string nor a Fn::Sub string: %v", id, v)
+			}
+			s = strings.ReplaceAll(sub, "${AWS::StackName}", motoStack)
+			if strings.Contains(strings.ReplaceAll(s, "${!", ""), "${") {
+				t.Fatalf("%s: a reference other than the stack name is left in %q", id, s)
+			}
+			s = strings.ReplaceAll(s, "${!", "${")
+		}
+		out[id] = s
+	}
+	return out
+}
