@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
@@ -94,11 +95,11 @@ func intrinsic(s string) (map[string]any, bool) {
 		return nil, false
 	}
 	raw, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
+	if err != nil || len(raw) == 0 || raw[0] != '{' {
 		return nil, false
 	}
-	m, err := decodeJSON(raw)
-	if err != nil || len(m) != 1 {
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil || len(m) != 1 {
 		return nil, false
 	}
 	for k := range m {
@@ -200,7 +201,7 @@ func toNode(v any) *yaml.Node {
 	case int:
 		return scalar("!!int", fmt.Sprint(t))
 	case float64:
-		return scalar("!!float", fmt.Sprint(t))
+		return scalar("!!float", strconv.FormatFloat(t, 'f', -1, 64))
 	}
 	return scalar("!!str", fmt.Sprint(v))
 }

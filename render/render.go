@@ -43,6 +43,15 @@ var composexModules = map[string]bool{
 	"x-msk": true, "x-codeguru_profiler": true,
 }
 
+// Service-level extensions of compose-x and of docker's ECS plugin that
+// composex does not implement: reported as ignored, never taken for a
+// misspelling of a key composex reads (x-ecr is one letter from x-ecs).
+var composexServiceKeys = map[string]bool{
+	"x-ecr": true, "x-docker_opts": true, "x-aws-role": true, "x-aws-policies": true,
+	"x-aws-pull_credentials": true, "x-aws-autoscaling": true, "x-aws-logs_retention": true,
+	"x-aws-cloudformation": true, "x-efs": true, "x-environment": true,
+}
+
 // Validate runs every check that can be made before rendering: the core's
 // and each extension's. It returns all problems found.
 func Validate(in *Input, exts []Extension) Diagnostics {
@@ -67,7 +76,14 @@ func Validate(in *Input, exts []Extension) Diagnostics {
 	}
 	for _, name := range sortedKeys(in.Project.Services) {
 		for _, k := range sortedKeys(in.Project.Services[name].Extensions) {
-			if !serviceKeys[k] {
+			switch near := closest(k, sortedKeys(serviceKeys)); {
+			case serviceKeys[k]:
+			case composexServiceKeys[k]:
+				ds.Warnf(name, ServicePath(name, k), "%s is a compose-x or ECS-plugin extension that composex does not implement; it is ignored", k)
+			case near != "":
+				// A misspelled extension would silently render nothing.
+				ds.Errorf(name, ServicePath(name, k), "unknown extension %s (did you mean %s?); composex reads %s", k, near, strings.Join(sortedKeys(serviceKeys), ", "))
+			default:
 				ds.Warnf(name, ServicePath(name, k), "composex does not handle %s; it is ignored", k)
 			}
 		}
@@ -77,6 +93,8 @@ func Validate(in *Input, exts []Extension) Diagnostics {
 		case projectKeys[k]:
 		case composexModules[k]:
 			ds.Warnf("", k, "%s is a compose-x module that composex does not implement; nothing is created for it", k)
+		case closest(k, sortedKeys(projectKeys)) != "":
+			ds.Errorf("", k, "unknown extension %s (did you mean %s?)", k, closest(k, sortedKeys(projectKeys)))
 		case !in.Sources.HasAnchor(k):
 			ds.Warnf("", k, "composex does not handle the top-level key %s; it is ignored", k)
 		}
@@ -194,4 +212,37 @@ func parameterFile(root Tree, given map[string]string) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '\n'), nil
+}
+
+// closest returns the known key within two edits of k (a likely typo), or
+// "" when none is that close.
+func closest(k string, known []string) string {
+	best, bestDist := "", 3
+	for _, c := range known {
+		if d := editDistance(strings.ToLower(k), strings.ToLower(c)); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -171,8 +172,10 @@ func (w *yamlWriter) scalar(v any, indent int) {
 		w.scalarText(t)
 	case json.Number:
 		w.b.WriteString(t.String())
+	case float64: // from an intrinsic's own JSON (Fn::Select's index)
+		w.b.WriteString(strconv.FormatFloat(t, 'f', -1, 64))
 	case bool:
-		fmt.Fprint(&w.b, t)
+		w.b.WriteString(strconv.FormatBool(t))
 	case nil:
 		w.b.WriteString("null")
 	default:
