@@ -53,6 +53,8 @@ func TestAgentConfigs(t *testing.T) {
 					if out, err := exec.Command(promtool, "check", "config", f).CombinedOutput(); err != nil {
 						t.Errorf("%s: promtool check config: %v\n%s\n%s", id, err, out, value)
 					}
+				case strings.HasSuffix(id, "EnvoyBootstrap"):
+					checkEnvoyBootstrap(t, id, value)
 				default:
 					t.Errorf("%s: an SSM parameter this test does not know; validate it here", id)
 				}

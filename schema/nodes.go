@@ -49,7 +49,9 @@ func pointer(root node, ref string) node {
 }
 
 // expand returns n (resolved) and, recursively, the members of its allOf,
-// anyOf and oneOf: every schema that may apply to the same value.
+// anyOf and oneOf and its then and else: every schema that may apply to the
+// same value (a then or else applies when its if does or does not match; it
+// is listed for the keys and messages it holds).
 func expand(root, n node) []node {
 	var out []node
 	var visit func(n node, depth int)
@@ -65,6 +67,11 @@ func expand(root, n node) []node {
 				if mn, ok := m.(node); ok {
 					visit(mn, depth+1)
 				}
+			}
+		}
+		for _, kw := range []string{"then", "else"} {
+			if mn, ok := n[kw].(node); ok {
+				visit(mn, depth+1)
 			}
 		}
 	}

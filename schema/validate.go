@@ -314,7 +314,8 @@ func explain(root node, doc any, raw []gojsonschema.ResultError) []finding {
 		}
 	}
 	for _, e := range errs {
-		if e.typ == "number_all_of" {
+		// allOf, then and else merge their members' errors, which say more.
+		if e.typ == "number_all_of" || e.typ == "condition_then" || e.typ == "condition_else" {
 			dropped[e] = true
 		}
 	}
@@ -401,6 +402,32 @@ func describeError(root node, doc any, e *verr) finding {
 			}
 		}
 		return finding{e.parts, "this value is not allowed here"}
+	case "const":
+		for _, n := range nodes {
+			if _, ok := n["const"]; ok {
+				if m := str(n, "errorMessage"); m != "" {
+					return finding{e.parts, m}
+				}
+			}
+		}
+		for _, n := range nodes {
+			if c, ok := n["const"]; ok {
+				return finding{e.parts, fmt.Sprintf("%s is not allowed; allowed: %s", literal(v), literal(c))}
+			}
+		}
+	case "false":
+		// A key whose schema is false (in a then: a key that another key
+		// excludes) is explained by the errorMessage beside it.
+		if len(e.parts) > 0 {
+			for _, n := range nodesAt(root, e.parts[:len(e.parts)-1]) {
+				if props, ok := n["properties"].(node); ok && props[e.parts[len(e.parts)-1]] == false {
+					if m := str(n, "errorMessage"); m != "" {
+						return finding{e.parts, m}
+					}
+				}
+			}
+		}
+		return finding{e.parts, "this key is not allowed here"}
 	case "invalid_type":
 		var types []string
 		for _, n := range nodes {

@@ -31,11 +31,11 @@ var badCases = []badCase{
       Range: "1-4"
       TargetScaling:
         CpuTarget: 150
-`, "services.web.x-scaling.TargetScaling.CpuTarget", 7, "150 is above the maximum of 100; allowed: 1 to 100"},
+`, "services.web.x-scaling.TargetScaling.CpuTarget", 7, "a target is a utilisation percentage, above 0 and at most 100; got an integer (150)"},
 	{"scaling memory target zero", web + `    x-scaling:
       TargetScaling:
         MemoryTarget: 0
-`, "services.web.x-scaling.TargetScaling.MemoryTarget", 6, "0 is below the minimum of 1"},
+`, "services.web.x-scaling.TargetScaling.MemoryTarget", 6, "a target is a utilisation percentage, above 0 and at most 100; got an integer (0)"},
 	{"scaling range garbage", web + `    x-scaling:
       Range: lots
 `, "services.web.x-scaling.Range", 5, `"lots": Range is "MIN-MAX" task counts`},
@@ -45,7 +45,7 @@ var badCases = []badCase{
 	{"scaling TgtTargetsCount refused", web + `    x-scaling:
       TargetScaling:
         TgtTargetsCount: 100
-`, "services.web.x-scaling.TargetScaling.TgtTargetsCount", 6, "declared by compose-x but was never implemented"},
+`, "services.web.x-scaling.TargetScaling.TgtTargetsCount", 6, "request count per target needs a load balancer target group in the template, which composex does not create yet; use CpuTarget or MemoryTarget"},
 	{"scaling negative cooldown", web + `    x-scaling:
       TargetScaling:
         CpuTarget: 50
@@ -72,13 +72,13 @@ var badCases = []badCase{
         HighRamUsageAndMaxScaledOut:
           Settings:
             Period: 45
-`, "services.web.x-alarms.Predefined.HighRamUsageAndMaxScaledOut.Settings.Period", 8, "CloudWatch alarm periods are 10, 20, 30 or a multiple of 60 seconds"},
+`, "services.web.x-alarms.Predefined.HighRamUsageAndMaxScaledOut.Settings.Period", 8, "AWS/ECS publishes one datapoint per minute, so the period is a multiple of 60 seconds; got an integer (45)"},
 	{"alarms setting of the other alarm", web + `    x-alarms:
       Predefined:
         HighCpuUsageAndMaxScaledOut:
           Settings:
             MemoryUtilization: 80
-`, "services.web.x-alarms.Predefined.HighCpuUsageAndMaxScaledOut.Settings.MemoryUtilization", 8, `unknown key "MemoryUtilization"`},
+`, "services.web.x-alarms.Predefined.HighCpuUsageAndMaxScaledOut.Settings.MemoryUtilization", 8, "HighCpuUsageAndMaxScaledOut watches CPUUtilization, not MemoryUtilization"},
 	// x-iam
 	{"iam policy without statement", web + `    x-iam:
       Policies:
@@ -242,7 +242,7 @@ var badCases = []badCase{
 `, "services.web.x-appmesh", 4, "App Mesh reached end of support on 2026-09-30"},
 	{"appmesh refused at the top", web + `x-appmesh:
   Settings: {}
-`, "x-appmesh", 4, "use ECS Service Connect (x-network.x-ecs_connect) or the Envoy sidecar (x-network.Envoy)"},
+`, "x-appmesh", 4, "use ECS Service Connect (x-network.ServiceConnect or x-network.x-ecs_connect) or the Envoy sidecar (x-network.Envoy)"},
 	// x-ecs, x-logging
 	{"ecs lower-case architecture", web + `    x-ecs:
       CpuArchitecture: arm64
@@ -269,7 +269,7 @@ var badCases = []badCase{
   alerts:
     TopicArn: arn:aws:sns:eu-west-1:123456789012:alerts
     Properties: {}
-`, "x-sns.alerts", 5, "an x-sns topic has exactly one of Properties (a new topic) or TopicArn (an existing one)"},
+`, "x-sns.alerts", 5, "an x-sns topic has exactly one of Properties (a new topic, Properties: {} for the defaults) or TopicArn (an existing one)"},
 	{"sns bad topic arn", web + `x-sns:
   alerts:
     TopicArn: arn:aws:sns:eu-west-1:alerts
@@ -340,7 +340,7 @@ var badCases = []badCase{
   busy:
     Properties:
       Period: 90
-`, "x-alarms.busy.Properties.Period", 7, "CloudWatch alarm periods are 10, 20, 30 or a multiple of 60 seconds"},
+`, "x-alarms.busy.Properties.Period", 7, "CloudWatch alarm periods are 10, 30 (high-resolution metrics) or a multiple of 60 seconds; got an integer (90)"},
 	{"prometheus nginx exporter uri", web + `    x-prometheus:
       ContainersInsights:
         AutoAddNginxPrometheusExporter:

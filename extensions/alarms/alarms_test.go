@@ -192,6 +192,8 @@ x-alarms:
 `, "", "x-alarms.B.Services", "a composite alarm cannot run scaling policies (its actions are notifications); scale from one of the metric alarms it combines"},
 		{"alarm period not accepted", metricCompose("Namespace: Custom/App\n      MetricName: Q\n      Statistic: Sum\n      Period: 45"),
 			"", "x-alarms.Q.Properties.Period", "45 is not a period CloudWatch alarms accept: 10, 30 (high-resolution metrics) or a multiple of 60"},
+		{"low sample count percentile not accepted", metricCompose("Namespace: Custom/App\n      MetricName: Q\n      ExtendedStatistic: p99\n      Period: 60\n      EvaluateLowSampleCountPercentile: skip"),
+			"", "x-alarms.Q.Properties.EvaluateLowSampleCountPercentile", `"skip" is not allowed; allowed: evaluate, ignore`},
 		{"high-resolution period on an AWS metric", metricCompose("Namespace: AWS/ECS\n      MetricName: CPUUtilization\n      Statistic: Average\n      Period: 10"),
 			"", "x-alarms.Q.Properties.Period", "10: AWS/ECS publishes one datapoint per minute; a 10 s period needs a high-resolution custom metric, use a multiple of 60"},
 		{"alarm without threshold", `

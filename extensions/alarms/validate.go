@@ -26,6 +26,7 @@ var (
 	statistics       = []string{"SampleCount", "Average", "Sum", "Minimum", "Maximum"}
 	missingData      = []string{"breaching", "notBreaching", "ignore", "missing"}
 	notifyOn         = []string{"alarm", "okay", "all"}
+	lowSampleCount   = []string{"evaluate", "ignore"}
 
 	reTopicArn  = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
 	reMetricId  = regexp.MustCompile(`^[a-z][a-zA-Z0-9_]*$`)
@@ -384,6 +385,9 @@ func checkMetricAlarm(path string, p *Properties, ds *render.Diagnostics) {
 	}
 	if p.TreatMissingData != nil && !oneOf(*p.TreatMissingData, missingData) {
 		ds.Errorf("", path+".TreatMissingData", "%q is not allowed; allowed: %s", *p.TreatMissingData, list(missingData))
+	}
+	if p.EvaluateLowSampleCountPercentile != nil && !oneOf(*p.EvaluateLowSampleCountPercentile, lowSampleCount) {
+		ds.Errorf("", path+".EvaluateLowSampleCountPercentile", "%q is not allowed; allowed: %s", *p.EvaluateLowSampleCountPercentile, list(lowSampleCount))
 	}
 	anomaly := oneOf(p.ComparisonOperator, anomalyOperators)
 	switch {

@@ -6,6 +6,7 @@ package scaling
 
 import (
 	"fmt"
+	"github.com/awslabs/goformation/v7/cloudformation/ecs"
 	"sort"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
@@ -155,6 +156,12 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 		}
 		clampDesired(f, p, &ds)
 		f.Scaling = &render.Scaling{Min: p.Min, Max: p.Max}
+		// Auto scaling owns the task count from now on. A DesiredCount in the
+		// template would be sent again by every stack update that touches the
+		// service (a new image, say) and undo what scaling did; without it
+		// ECS starts the service at 1 and the scalable target raises it to
+		// its minimum at once.
+		f.ServiceHooks = append(f.ServiceHooks, func(svc *ecs.Service) { svc.DesiredCount = nil })
 		if err := addResources(f, p); err != nil {
 			ds.Errorf(f.Services[0].Name, render.ServicePath(f.Services[0].Name, key), "%v", err)
 		}
@@ -162,16 +169,23 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 	return ds
 }
 
-// clampDesired keeps the service's initial task count inside the range.
+// clampDesired reports deploy.replicas outside the scaling range: the
+// template sets no DesiredCount for a scaled service (see Extend), so the
+// range, not the replicas, decides how many tasks run.
 func clampDesired(f *render.Family, p *Plan, ds *render.Diagnostics) {
+	for _, s := range f.Services {
+		if s.Deploy == nil || s.Deploy.Replicas == nil {
+			continue
+		}
+		if n := *s.Deploy.Replicas; n < p.Min || n > p.Max {
+			ds.Warnf(s.Name, render.ServicePath(s.Name, "deploy.replicas"),
+				"family %s: %d replica(s) is outside the scaling range %d-%d; auto scaling keeps the task count within the range", f.Name, n, p.Min, p.Max)
+		}
+	}
 	switch {
 	case f.DesiredCount < p.Min:
-		ds.Warnf(p.MinFrom, render.ServicePath(p.MinFrom, key, "Range"),
-			"family %s: %d task(s) asked for (deploy.replicas) is below the scaling minimum %d; the service starts with %d", f.Name, f.DesiredCount, p.Min, p.Min)
 		f.DesiredCount = p.Min
 	case f.DesiredCount > p.Max:
-		ds.Warnf(p.MaxFrom, render.ServicePath(p.MaxFrom, key, "Range"),
-			"family %s: %d task(s) asked for (deploy.replicas) is above the scaling maximum %d; the service starts with %d", f.Name, f.DesiredCount, p.Max, p.Max)
 		f.DesiredCount = p.Max
 	}
 }
