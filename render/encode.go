@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"gopkg.in/yaml.v3"
@@ -45,7 +48,11 @@ func Encode(t *cloudformation.Template, format Format) ([]byte, error) {
 // evaluates Fn::Equals, Fn::Join or Fn::Select of literals, marshals the
 // template twice and re-parses it; decoding here is exact and linear.
 func TemplateTree(t *cloudformation.Template) (Tree, error) {
-	raw, err := json.Marshal(t)
+	// Resources are independent of each other: they are encoded and decoded
+	// in parallel, the rest of the template (small) on its own.
+	skeleton := *t
+	skeleton.Resources = cloudformation.Resources{}
+	raw, err := json.Marshal(&skeleton)
 	if err != nil {
 		return nil, fmt.Errorf("encoding template: %w", err)
 	}
@@ -54,8 +61,52 @@ func TemplateTree(t *cloudformation.Template) (Tree, error) {
 		return nil, fmt.Errorf("reading template back: %w", err)
 	}
 	tree = decodeIntrinsics(tree).(map[string]any)
+	ids := make([]string, 0, len(t.Resources))
+	for id := range t.Resources {
+		ids = append(ids, id)
+	}
+	decoded := make([]any, len(ids))
+	errs := make([]error, len(ids))
+	parallel(len(ids), func(i int) {
+		raw, err := json.Marshal(t.Resources[ids[i]])
+		if err == nil {
+			var r Tree
+			if r, err = decodeJSON(raw); err == nil {
+				decoded[i] = decodeIntrinsics(r)
+			}
+		}
+		errs[i] = err
+	})
+	resources := make(map[string]any, len(ids))
+	for i, id := range ids {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("encoding resource %s: %w", id, errs[i])
+		}
+		resources[id] = decoded[i]
+	}
+	tree["Resources"] = resources
 	fixListRefs(tree, listParameters(tree))
 	return tree, nil
+}
+
+// parallel runs do(0..n-1) on as many goroutines as there are CPUs.
+func parallel(n int, do func(i int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers > n {
+		workers = n
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				do(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func decodeJSON(raw []byte) (Tree, error) {

@@ -163,13 +163,15 @@ func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics)
 		return nil, ds
 	}
 	out := &Output{Files: map[string][]byte{}, Template: stacks[0].File, Model: m}
-	for _, st := range stacks {
-		body, err := EncodeTree(st.Tree, format)
-		if err != nil {
-			ds.Errorf("", "", "%v", err)
+	bodies := make([][]byte, len(stacks))
+	errs := make([]error, len(stacks))
+	parallel(len(stacks), func(i int) { bodies[i], errs[i] = EncodeTree(stacks[i].Tree, format) })
+	for i, st := range stacks {
+		if errs[i] != nil {
+			ds.Errorf("", "", "%v", errs[i])
 			return nil, ds
 		}
-		out.Files[st.File] = body
+		out.Files[st.File] = bodies[i]
 	}
 	params, err := parameterFile(stacks[0].Tree, opts.Parameters)
 	if err != nil {

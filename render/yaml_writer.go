@@ -311,11 +311,38 @@ func plainSafe(s string) bool {
 }
 
 // yaml11Lookalike reports strings that a YAML 1.1 or 1.2 reader takes for
-// a boolean, null or number; the regex runs only on likely candidates.
+// a boolean, null, number or timestamp. Words are looked up; the regex
+// runs only on strings made of the characters numbers and timestamps use.
 func yaml11Lookalike(s string) bool {
-	c := s[0]
-	if (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.' || c == '<' || strings.ContainsRune("yYnNoOtTfF~", rune(c)) {
+	switch c := s[0]; {
+	case c == '~' || c == '<':
+		return s == "~" || s == "<<"
+	case (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.':
+		for i := 0; i < len(s); i++ {
+			if !strings.ContainsRune(numberChars, rune(s[i])) {
+				return false
+			}
+		}
+		// YAML readers drop underscores before parsing a number (yaml.v3
+		// reads 0E0_ as 0): try that too.
+		plain := strings.ReplaceAll(s, "_", "")
+		if _, err := strconv.ParseFloat(plain, 64); err == nil {
+			return true
+		}
+		if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
+			return true
+		}
 		return yaml11Special.MatchString(s)
+	case len(s) <= 5:
+		switch strings.ToLower(s) {
+		case "y", "n", "yes", "no", "on", "off", "true", "false", "null":
+			return true
+		}
+		// .inf and .nan start with a dot, handled above.
 	}
 	return false
 }
+
+// numberChars are the characters of YAML numbers (decimal, hex, octal,
+// binary, sexagesimal, exponents, inf/nan) and timestamps.
+const numberChars = "0123456789+-._:abcdefABCDEFxXoOtTzZiInN "
