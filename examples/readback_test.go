@@ -92,6 +92,9 @@ type motoService struct {
 		ContainerName string `json:"containerName"`
 		ContainerPort int    `json:"containerPort"`
 	} `json:"serviceRegistries"`
+	Deployments []struct {
+		ServiceConnectConfiguration map[string]any `json:"serviceConnectConfiguration"`
+	} `json:"deployments"`
 }
 
 type motoCloudMapService struct {

@@ -9,10 +9,11 @@ import (
 
 // Readbacks of the tracing and proxy examples (x-xray, Service Connect, the
 // Envoy sidecar), from what the moto emulator created. moto keeps neither a
-// port mapping's name and app protocol in what this package decodes, nor an
-// ECS service's ServiceConnectConfiguration (moto_plus does not pass it
-// through), nor a container's health check: those are read from the
-// rendered template instead, and say so.
+// port mapping's name and app protocol in what this package decodes, nor a
+// container's health check: those are read from the rendered template
+// instead, and say so. moto_plus drops an ECS service's
+// ServiceConnectConfiguration; tools/moto_check.py keeps it, so it is read
+// back from the deployed service as well as from the template.
 
 func init() {
 	motoChecks["xray-daemon"] = checkXRayDaemon
@@ -129,7 +130,7 @@ func checkXRayCloudWatchAgent(t *testing.T, p *project, sum *motoSummary) {
 }
 
 // serviceConnect reads a family's ServiceConnectConfiguration from the
-// template (moto does not keep it).
+// template.
 func serviceConnect(t *testing.T, p *project, logical string) map[string]any {
 	t.Helper()
 	sc, _ := dig(templateResources(t, p)[logical+"Service"], "Properties", "ServiceConnectConfiguration").(map[string]any)
@@ -195,6 +196,32 @@ func checkServiceConnect(t *testing.T, p *project, sum *motoSummary) {
 		equal(t, logical+" Service Connect services", offered(sc), want)
 		equal(t, logical+" proxy logs", []any{dig(sc, "LogConfiguration", "LogDriver"), dig(sc, "LogConfiguration", "Options", "awslogs-group"), dig(sc, "LogConfiguration", "Options", "awslogs-stream-prefix")},
 			[]any{"awslogs", map[string]any{"Ref": logical + "LogGroup"}, "service-connect"})
+	}
+
+	// And as the deployed service reports it (tools/moto_check.py keeps it).
+	for family, want := range map[string]string{
+		"orders":    "grpc/orders-grpc->orders-grpc:9090 http/orders->orders:8080",
+		"inventory": "api/inventory->inventory:80",
+		"frontend":  "",
+	} {
+		svc := sum.service(t, family)
+		if len(svc.Deployments) == 0 || svc.Deployments[0].ServiceConnectConfiguration == nil {
+			t.Errorf("%s: the deployed service has no Service Connect configuration", family)
+			continue
+		}
+		sc := svc.Deployments[0].ServiceConnectConfiguration
+		equal(t, family+" deployed Service Connect enabled", sc["enabled"], true)
+		equal(t, family+" deployed namespace", sc["namespace"], "arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-0123456789abcdef")
+		var offered []string
+		list, _ := sc["services"].([]any)
+		for _, s := range list {
+			aliases, _ := dig(s, "clientAliases").([]any)
+			for _, a := range aliases {
+				offered = append(offered, fmt.Sprintf("%v/%v->%v:%v", dig(s, "portName"), dig(s, "discoveryName"), dig(a, "dnsName"), dig(a, "port")))
+			}
+		}
+		equal(t, family+" deployed Service Connect services", strings.Join(offered, " "), want)
+		equal(t, family+" deployed proxy log group", dig(sc, "logConfiguration", "options", "awslogs-group"), "/ecs/"+motoStack+"/"+family)
 	}
 }
 
