@@ -2,6 +2,8 @@ package render
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,7 +50,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 			members[fam] = append(members[fam], n)
 		}
 	}
-	familyNames := sortedKeys(members)
+	familyNames := slices.Sorted(maps.Keys(members))
 	familyLogical := uniqueLogicalNames(familyNames)
 	secrets := readSecrets(p, &ds)
 
@@ -211,7 +213,7 @@ func mergeFamilySettings(f *Family, xecs map[string]XEcs, xlog map[string]XLoggi
 	}
 	f.CpuArchitecture = agree(f, archOf, "x-ecs.CpuArchitecture", "CPU architecture", ds)
 	f.OSFamily = agree(f, osOf, "x-ecs.OperatingSystemFamily", "operating system family", ds)
-	for _, name := range sortedKeys(providers) {
+	for _, name := range slices.Sorted(maps.Keys(providers)) {
 		f.CapacityProvider = append(f.CapacityProvider, *providers[name])
 	}
 	withBase := 0
@@ -279,7 +281,7 @@ func wireDependencies(in *Input, f *Family, ds *Diagnostics) {
 	waitedToFinish := map[string]string{} // container -> service waiting for it to finish
 	for _, s := range f.Services {
 		c := f.Container(s.Name)
-		for _, dep := range sortedKeys(s.DependsOn) {
+		for _, dep := range slices.Sorted(maps.Keys(s.DependsOn)) {
 			parent, ok := inFamily[dep]
 			if !ok {
 				continue // another family: ordered at the service level
@@ -432,7 +434,7 @@ func familyDependencies(m *Model, ds *Diagnostics) {
 	for _, f := range m.Families {
 		deps := map[string]bool{}
 		for _, s := range f.Services {
-			for _, dep := range sortedKeys(s.DependsOn) {
+			for _, dep := range slices.Sorted(maps.Keys(s.DependsOn)) {
 				if f.Container(dep) != nil {
 					continue // in this family too: the task orders its containers
 				}
@@ -443,7 +445,7 @@ func familyDependencies(m *Model, ds *Diagnostics) {
 				}
 			}
 		}
-		f.DependsOn = sortedKeys(deps)
+		f.DependsOn = slices.Sorted(maps.Keys(deps))
 	}
 	state := map[string]int{}
 	var visit func(f *Family, path []string) bool
@@ -472,7 +474,7 @@ func familyDependencies(m *Model, ds *Diagnostics) {
 }
 
 func warnVolumes(p *types.Project, m *Model, ds *Diagnostics) {
-	for _, v := range sortedKeys(p.Volumes) {
+	for _, v := range slices.Sorted(maps.Keys(p.Volumes)) {
 		var fams []string
 		for _, f := range m.Families {
 			for _, vol := range f.Volumes {

@@ -1,6 +1,10 @@
 package render
 
-import "strings"
+import (
+	"maps"
+	"slices"
+	"strings"
+)
 
 // Support says what composex does with a compose key.
 type Support int
@@ -144,7 +148,7 @@ var conversionIndex = func() map[string]KeyRule {
 // wrong meaning on Fargate, using the keys the user wrote (not compose-go's
 // defaults).
 func checkComposeKeys(in *Input, ds *Diagnostics) {
-	for _, name := range sortedKeys(in.Project.Services) {
+	for _, name := range slices.Sorted(maps.Keys(in.Project.Services)) {
 		check := func(prefix string, keys []string) {
 			for _, k := range keys {
 				if strings.HasPrefix(k, "x-") {

@@ -2,7 +2,9 @@ package render
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -280,7 +282,7 @@ func convertLinuxSettings(s types.ServiceConfig, c *Container, ds *Diagnostics) 
 	}
 	sort.Strings(c.CapAdd)
 	sort.Strings(c.CapDrop)
-	for _, name := range sortedKeys(s.Ulimits) {
+	for _, name := range slices.Sorted(maps.Keys(s.Ulimits)) {
 		u := s.Ulimits[name]
 		path := ServicePath(s.Name, "ulimits", name)
 		if !oneOf(name, ulimitNames) {

@@ -2,6 +2,8 @@ package render
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -66,7 +68,7 @@ func Emit(m *Model) (*cloudformation.Template, Diagnostics) {
 	t.Parameters[ParamSubnetIds] = cloudformation.Parameter{Type: "List<AWS::EC2::Subnet::Id>", Description: str("Subnets of the VPC for the tasks' network interfaces")}
 	t.Parameters[ParamClusterName] = cloudformation.Parameter{Type: "String", Default: m.ClusterName,
 		Description: str("Existing ECS cluster to run in; empty to create one")}
-	for _, name := range sortedKeys(m.Parameters) {
+	for _, name := range slices.Sorted(maps.Keys(m.Parameters)) {
 		p := m.Parameters[name]
 		cp := cloudformation.Parameter{Type: p.Type, Description: str(p.Description)}
 		if p.Default != nil {
@@ -97,11 +99,11 @@ func Emit(m *Model) (*cloudformation.Template, Diagnostics) {
 		}
 		f.Size = size
 		emitFamily(t, m, f, add)
-		for _, id := range sortedKeys(f.Resources) {
+		for _, id := range slices.Sorted(maps.Keys(f.Resources)) {
 			add(id, f.Resources[id])
 		}
 	}
-	for _, id := range sortedKeys(m.Resources) {
+	for _, id := range slices.Sorted(maps.Keys(m.Resources)) {
 		add(id, m.Resources[id])
 	}
 	for id, o := range m.Outputs {
@@ -243,7 +245,7 @@ func serviceTags(f *Family) []tags.Tag {
 		}
 	}
 	var out []tags.Tag
-	for _, k := range sortedKeys(seen) {
+	for _, k := range slices.Sorted(maps.Keys(seen)) {
 		out = append(out, tags.Tag{Key: k, Value: seen[k]})
 	}
 	return out
@@ -268,7 +270,7 @@ func ecrRepositories(m *Model, f *Family) []string {
 			set[arn] = true
 		}
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 // ecrRepositoryArn reads ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO[:TAG|@DIGEST].
@@ -304,7 +306,7 @@ func containerDefinition(f *Family, c *Container) ecs.TaskDefinition_ContainerDe
 			"awslogs-stream-prefix": ResourceName(c.Name),
 		}},
 	}
-	for _, k := range sortedKeys(c.Environment) {
+	for _, k := range slices.Sorted(maps.Keys(c.Environment)) {
 		v := c.Environment[k]
 		if c.EnvironmentRefs[k] {
 			v = Sub(v)

@@ -2,8 +2,10 @@ package render
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -191,7 +193,7 @@ func resource(t *testing.T, doc map[string]any, id, typ string) map[string]any {
 	resources, _ := doc["Resources"].(map[string]any)
 	r, ok := resources[id].(map[string]any)
 	if !ok {
-		t.Fatalf("no resource %s; have %v", id, sortedKeys(resources))
+		t.Fatalf("no resource %s; have %v", id, slices.Sorted(maps.Keys(resources)))
 	}
 	if r["Type"] != typ {
 		t.Fatalf("resource %s is %v, want %s", id, r["Type"], typ)

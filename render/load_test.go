@@ -2,9 +2,11 @@ package render
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -126,11 +128,11 @@ func TestLoadProfiles(t *testing.T) {
 `
 	dir := writeTree(t, map[string]string{"compose.yaml": src})
 	opts := testLoadOptions(dir)
-	if got := sortedKeys(mustLoadOpts(t, opts).Project.Services); !reflect.DeepEqual(got, []string{"web"}) {
+	if got := slices.Sorted(maps.Keys(mustLoadOpts(t, opts).Project.Services)); !reflect.DeepEqual(got, []string{"web"}) {
 		t.Fatalf("without profile: %v", got)
 	}
 	opts.Profiles = []string{"debug"}
-	if got := sortedKeys(mustLoadOpts(t, opts).Project.Services); !reflect.DeepEqual(got, []string{"debug", "web"}) {
+	if got := slices.Sorted(maps.Keys(mustLoadOpts(t, opts).Project.Services)); !reflect.DeepEqual(got, []string{"debug", "web"}) {
 		t.Fatalf("with profile debug: %v", got)
 	}
 }
@@ -165,7 +167,7 @@ func TestLoadDefaultDiscovery(t *testing.T) {
 		".env":                  "UNUSED=1\n",
 	})
 	in := mustLoadOpts(t, LoadOptions{WorkingDir: dir})
-	if got := sortedKeys(in.Project.Services); !reflect.DeepEqual(got, []string{"db", "web"}) {
+	if got := slices.Sorted(maps.Keys(in.Project.Services)); !reflect.DeepEqual(got, []string{"db", "web"}) {
 		t.Fatalf("services %v", got)
 	}
 	if img := in.Project.Services["web"].Image; img != "nginx:1.28" {

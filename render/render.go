@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -74,27 +76,27 @@ func Validate(in *Input, exts []Extension) Diagnostics {
 		}
 		ds.Add(e.Validate(in)...)
 	}
-	for _, name := range sortedKeys(in.Project.Services) {
-		for _, k := range sortedKeys(in.Project.Services[name].Extensions) {
-			switch near := closest(k, sortedKeys(serviceKeys)); {
+	for _, name := range slices.Sorted(maps.Keys(in.Project.Services)) {
+		for _, k := range slices.Sorted(maps.Keys(in.Project.Services[name].Extensions)) {
+			switch near := closest(k, slices.Sorted(maps.Keys(serviceKeys))); {
 			case serviceKeys[k]:
 			case composexServiceKeys[k]:
 				ds.Warnf(name, ServicePath(name, k), "%s is a compose-x or ECS-plugin extension that composex does not implement; it is ignored", k)
 			case near != "":
 				// A misspelled extension would silently render nothing.
-				ds.Errorf(name, ServicePath(name, k), "unknown extension %s (did you mean %s?); composex reads %s", k, near, strings.Join(sortedKeys(serviceKeys), ", "))
+				ds.Errorf(name, ServicePath(name, k), "unknown extension %s (did you mean %s?); composex reads %s", k, near, strings.Join(slices.Sorted(maps.Keys(serviceKeys)), ", "))
 			default:
 				ds.Warnf(name, ServicePath(name, k), "composex does not handle %s; it is ignored", k)
 			}
 		}
 	}
-	for _, k := range sortedKeys(in.Project.Extensions) {
+	for _, k := range slices.Sorted(maps.Keys(in.Project.Extensions)) {
 		switch {
 		case projectKeys[k]:
 		case composexModules[k]:
 			ds.Warnf("", k, "%s is a compose-x module that composex does not implement; nothing is created for it", k)
-		case closest(k, sortedKeys(projectKeys)) != "":
-			ds.Errorf("", k, "unknown extension %s (did you mean %s?)", k, closest(k, sortedKeys(projectKeys)))
+		case closest(k, slices.Sorted(maps.Keys(projectKeys))) != "":
+			ds.Errorf("", k, "unknown extension %s (did you mean %s?)", k, closest(k, slices.Sorted(maps.Keys(projectKeys))))
 		case !in.Sources.HasAnchor(k):
 			ds.Warnf("", k, "composex does not handle the top-level key %s; it is ignored", k)
 		}
@@ -203,10 +205,10 @@ func parameterFile(root Tree, given map[string]string) ([]byte, error) {
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return nil, fmt.Errorf("--param %s: the template has no such parameter; it has %s", strings.Join(unknown, ", "), strings.Join(sortedKeys(declared), ", "))
+		return nil, fmt.Errorf("--param %s: the template has no such parameter; it has %s", strings.Join(unknown, ", "), strings.Join(slices.Sorted(maps.Keys(declared)), ", "))
 	}
 	list := make([]string, 0, len(values))
-	for _, k := range sortedKeys(values) {
+	for _, k := range slices.Sorted(maps.Keys(values)) {
 		list = append(list, k+"="+values[k])
 	}
 	b, err := json.MarshalIndent(list, "", "  ")

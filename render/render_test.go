@@ -3,7 +3,9 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,11 +22,11 @@ func TestOutputFiles(t *testing.T) {
 	if out.Template != "test.yaml" {
 		t.Fatalf("template %q", out.Template)
 	}
-	if got := sortedKeys(out.Files); !reflect.DeepEqual(got, []string{"test.params.json", "test.yaml"}) {
+	if got := slices.Sorted(maps.Keys(out.Files)); !reflect.DeepEqual(got, []string{"test.params.json", "test.yaml"}) {
 		t.Fatalf("files %v", got)
 	}
 	out, _ = mustRender(t, webOnly, Options{Format: JSON})
-	if got := sortedKeys(out.Files); !reflect.DeepEqual(got, []string{"test.json", "test.params.json"}) || out.Template != "test.json" {
+	if got := slices.Sorted(maps.Keys(out.Files)); !reflect.DeepEqual(got, []string{"test.json", "test.params.json"}) || out.Template != "test.json" {
 		t.Fatalf("files %v, template %s", got, out.Template)
 	}
 }
@@ -96,7 +98,7 @@ func TestCoreTemplate(t *testing.T) {
 	}
 	resources := doc["Resources"].(map[string]any)
 	wantIDs := []string{"Cluster", "WebExecutionRole", "WebLogGroup", "WebSecurityGroup", "WebService", "WebTaskDefinition", "WebTaskRole"}
-	if got := sortedKeys(resources); !reflect.DeepEqual(got, wantIDs) {
+	if got := slices.Sorted(maps.Keys(resources)); !reflect.DeepEqual(got, wantIDs) {
 		t.Fatalf("resources %v", got)
 	}
 	if c := resources["Cluster"].(map[string]any)["Condition"]; c != "CreateCluster" {

@@ -1,7 +1,9 @@
 package render
 
 import (
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,7 +29,7 @@ var (
 // readSecrets decodes the x-secrets block of every top-level secret.
 func readSecrets(p *types.Project, ds *Diagnostics) map[string]*secretSpec {
 	out := map[string]*secretSpec{}
-	for _, name := range sortedKeys(p.Secrets) {
+	for _, name := range slices.Sorted(maps.Keys(p.Secrets)) {
 		sec := p.Secrets[name]
 		path := "secrets." + Key(name) + ".x-secrets"
 		raw, ok := sec.Extensions["x-secrets"]

@@ -1,7 +1,9 @@
 package render
 
 import (
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -210,7 +212,7 @@ func (s *Sources) Keys(path string) []string {
 			set[node.Content[i].Value] = true
 		}
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 // HasAnchor reports whether the value at path carries a YAML anchor in some

@@ -4,6 +4,8 @@
 package alarms
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
@@ -63,7 +65,7 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 // ARN (or Ref) of every x-sns topic by name.
 func addTopics(m *render.Model, c *config, ds *render.Diagnostics) map[string]string {
 	arns := map[string]string{}
-	for _, name := range sortedKeys(c.sns) {
+	for _, name := range slices.Sorted(maps.Keys(c.sns)) {
 		s := c.sns[name]
 		if s.TopicArn != "" {
 			arns[name] = s.TopicArn

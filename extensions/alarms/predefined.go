@@ -2,6 +2,8 @@ package alarms
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/cloudwatch"
@@ -94,7 +96,7 @@ func addPredefined(f *render.Family, c *config, arns map[string]string, ds *rend
 		if x == nil {
 			continue
 		}
-		for _, name := range sortedKeys(x.Predefined) {
+		for _, name := range slices.Sorted(maps.Keys(x.Predefined)) {
 			path := render.ServicePath(s.Name, key, "Predefined", render.Key(name))
 			if f.Scaling == nil {
 				ds.Errorf(s.Name, path, "%s alarms when the service runs at its scaling maximum, so it needs x-scaling.Range on %s (or on another service of family %s)", name, s.Name, f.Name)
@@ -112,7 +114,7 @@ func addPredefined(f *render.Family, c *config, arns map[string]string, ds *rend
 			}
 		}
 	}
-	for _, name := range sortedKeys(byName) {
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
 		mg := byName[name]
 		r := settingsOf(name, &mg.settings, f.Scaling.Max)
 		svc := f.Services[0].Name

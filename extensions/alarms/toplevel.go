@@ -2,7 +2,9 @@ package alarms
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
@@ -16,7 +18,7 @@ import (
 // alarms on the model (they are the project's), their step scaling
 // policies on the families they scale.
 func addAlarms(m *render.Model, c *config, arns map[string]string, ds *render.Diagnostics) {
-	for _, name := range sortedKeys(c.alarms) {
+	for _, name := range slices.Sorted(maps.Keys(c.alarms)) {
 		a := c.alarms[name]
 		path := key + "." + render.Key(name)
 		alarmActions, okActions := actions(a.Topics, arns)
@@ -32,7 +34,7 @@ func addAlarms(m *render.Model, c *config, arns map[string]string, ds *render.Di
 					fillServiceDimensions(al, f)
 				}
 			}
-			for _, svc := range sortedKeys(a.Services) {
+			for _, svc := range slices.Sorted(maps.Keys(a.Services)) {
 				addStepPolicies(m, c, name, svc, a, al, ds)
 			}
 			res = al

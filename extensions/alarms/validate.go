@@ -2,7 +2,9 @@ package alarms
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -89,7 +91,7 @@ func entries(key string, raw any, ds *render.Diagnostics) map[string]any {
 func readSns(raw any, c *config, ds *render.Diagnostics) {
 	m := entries("x-sns", raw, ds)
 	ids := map[string]string{}
-	for _, name := range sortedKeys(m) {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
 		c.declared[name] = true
 		path := "x-sns." + render.Key(name)
 		var s Sns
@@ -143,7 +145,7 @@ func readService(s types.ServiceConfig, c *config, ds *render.Diagnostics) *Serv
 		return nil
 	}
 	good := map[string]*Predefined{}
-	for _, name := range sortedKeys(x.Predefined) {
+	for _, name := range slices.Sorted(maps.Keys(x.Predefined)) {
 		p := path + ".Predefined." + render.Key(name)
 		if !oneOf(name, predefinedNames) {
 			ds.Errorf(s.Name, p, "%q is not a predefined alarm; allowed: %s", name, list(predefinedNames))
@@ -212,7 +214,7 @@ func checkTopics(service, path string, topics []Topic, c *config, ds *render.Dia
 		case t.TopicArn != "" && !reTopicArn.MatchString(t.TopicArn):
 			ds.Errorf(service, p+".TopicArn", "%q is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", t.TopicArn)
 		case t.Sns != "" && !c.declared[t.Sns]:
-			known := sortedKeys(c.declared)
+			known := slices.Sorted(maps.Keys(c.declared))
 			hint := "there is no top-level x-sns"
 			if len(known) > 0 {
 				hint = "defined: " + list(known)
@@ -232,7 +234,7 @@ func checkTopics(service, path string, topics []Topic, c *config, ds *render.Dia
 func readAlarms(raw any, c *config, ds *render.Diagnostics) {
 	m := entries(key, raw, ds)
 	idOwner := map[string]string{}
-	for _, name := range sortedKeys(m) {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
 		path := key + "." + render.Key(name)
 		var a Alarm
 		if err := render.DecodeExtension(m[name], &a); err != nil {
@@ -248,7 +250,7 @@ func readAlarms(raw any, c *config, ds *render.Diagnostics) {
 		c.ids[name] = id
 		c.alarms[name] = &a
 	}
-	for _, name := range sortedKeys(c.alarms) {
+	for _, name := range slices.Sorted(maps.Keys(c.alarms)) {
 		if !checkAlarm(name, c.alarms[name], c, ds) {
 			delete(c.alarms, name)
 		}
@@ -301,7 +303,7 @@ func checkAlarm(name string, a *Alarm, c *config, ds *render.Diagnostics) bool {
 	if a.Properties != nil {
 		op = a.Properties.ComparisonOperator
 	}
-	for _, svc := range sortedKeys(a.Services) {
+	for _, svc := range slices.Sorted(maps.Keys(a.Services)) {
 		p := path + ".Services." + render.Key(svc)
 		t := a.Services[svc]
 		if t == nil || t.Scaling == nil {
@@ -558,7 +560,7 @@ func parseRule(self, path, expr string, strict bool, c *config, ds *render.Diagn
 			}
 		case strict:
 			known := []string{}
-			for _, k := range sortedKeys(c.ids) {
+			for _, k := range slices.Sorted(maps.Keys(c.ids)) {
 				if k != self {
 					known = append(known, k)
 				}
@@ -601,21 +603,12 @@ func checkCycles(c *config, ds *render.Diagnostics) {
 		state[name] = 2
 		return true
 	}
-	for _, name := range sortedKeys(c.composite) {
+	for _, name := range slices.Sorted(maps.Keys(c.composite)) {
 		if state[name] == 0 && !visit(name, nil) {
 			delete(c.composite, name)
 			delete(c.alarms, name)
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func errCount(ds render.Diagnostics) int { return len(ds.Errors()) }

@@ -187,8 +187,8 @@ func ssmParameter(m *render.Model, f *render.Family, what, description, value st
 	return &ssm.Parameter{
 		Name:        cloudformation.SubPtr("/composex/${AWS::StackName}/" + render.ResourceName(f.Name) + "/" + what),
 		Type:        "String",
-		Tier:        strPtr("Intelligent-Tiering"),
-		Description: strPtr(description),
+		Tier:        cloudformation.String("Intelligent-Tiering"),
+		Description: cloudformation.String(description),
 		Value:       value,
 	}
 }
@@ -239,7 +239,7 @@ func emfLogGroup(m *render.Model, f *render.Family) error {
 	id := MetricsLogGroupID(f)
 	if err := f.AddResource(id, &logs.LogGroup{
 		LogGroupName:    cloudformation.SubPtr(metricsLogGroupName(f)),
-		RetentionInDays: intPtr(f.LogRetentionDays),
+		RetentionInDays: cloudformation.Int(f.LogRetentionDays),
 		Tags:            []tags.Tag{{Key: "composex:project", Value: m.Name}, {Key: "composex:family", Value: f.Name}},
 	}); err != nil {
 		return err
@@ -249,6 +249,3 @@ func emfLogGroup(m *render.Model, f *render.Family) error {
 		Resource: []string{"${" + id + ".Arn}"}})
 	return nil
 }
-
-func strPtr(s string) *string { return &s }
-func intPtr(i int) *int       { return &i }

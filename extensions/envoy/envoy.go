@@ -8,7 +8,8 @@ package envoy
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -38,7 +39,7 @@ func read(s types.ServiceConfig, nss map[string]network.XCloudMapNamespace, ds *
 		return nil
 	}
 	b, errs := decodeBlock(raw)
-	for _, k := range sortedKeys(errs) {
+	for _, k := range slices.Sorted(maps.Keys(errs)) {
 		ds.Errorf(s.Name, render.ServicePath(s.Name, networkKey, k), "%v", errs[k])
 	}
 	if b == nil {
@@ -60,10 +61,10 @@ func read(s types.ServiceConfig, nss map[string]network.XCloudMapNamespace, ds *
 		case ec.MacroParameters != nil:
 			mp := ec.MacroParameters
 			if _, ok := nss[mp.CloudMap]; !ok {
-				ds.Errorf(s.Name, p+".MacroParameters.x-cloudmap", "namespace %q is not declared in the top-level x-cloudmap; declared: %s", mp.CloudMap, orNone(sortedKeys(nss)))
+				ds.Errorf(s.Name, p+".MacroParameters.x-cloudmap", "namespace %q is not declared in the top-level x-cloudmap; declared: %s", mp.CloudMap, orNone(slices.Sorted(maps.Keys(nss))))
 				b.EcsConnect = nil
 			}
-			for _, name := range sortedKeys(mp.ServicePorts) {
+			for _, name := range slices.Sorted(maps.Keys(mp.ServicePorts)) {
 				sp := mp.ServicePorts[name]
 				pp := p + ".MacroParameters.service_ports." + render.Key(name)
 				checkAppProtocol(s.Name, pp+".appProtocol", sp.AppProtocol, ds)
@@ -95,11 +96,11 @@ func read(s types.ServiceConfig, nss map[string]network.XCloudMapNamespace, ds *
 		p := path(serviceConnectKey)
 		if sc.Namespace != "" {
 			if _, ok := nss[sc.Namespace]; !ok {
-				ds.Errorf(s.Name, p+".Namespace", "namespace %q is not declared in the top-level x-cloudmap; declared: %s", sc.Namespace, orNone(sortedKeys(nss)))
+				ds.Errorf(s.Name, p+".Namespace", "namespace %q is not declared in the top-level x-cloudmap; declared: %s", sc.Namespace, orNone(slices.Sorted(maps.Keys(nss))))
 				b.ServiceConnect = nil
 			}
 		} else if len(nss) > 1 {
-			ds.Errorf(s.Name, p+".Namespace", "say which of the namespaces %s to use", strings.Join(sortedKeys(nss), ", "))
+			ds.Errorf(s.Name, p+".Namespace", "say which of the namespaces %s to use", strings.Join(slices.Sorted(maps.Keys(nss)), ", "))
 			b.ServiceConnect = nil
 		}
 		if sc.ClientOnly && len(sc.Services) > 0 {
@@ -142,7 +143,7 @@ func (Extension) Validate(in *render.Input) render.Diagnostics {
 		ds.Errorf("", appMeshKey, "%s", appMeshMessage)
 	}
 	nss := network.Namespaces(in.Project)
-	for _, name := range sortedKeys(in.Project.Services) {
+	for _, name := range slices.Sorted(maps.Keys(in.Project.Services)) {
 		read(in.Project.Services[name], nss, &ds)
 	}
 	return ds
@@ -175,15 +176,3 @@ func orNone(list []string) string {
 	}
 	return strings.Join(list, ", ")
 }
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func strPtr(s string) *string { return &s }
-func intPtr(i int) *int       { return &i }

@@ -2,7 +2,9 @@ package envoy
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -124,21 +126,21 @@ func serviceConnect(m *render.Model, f *render.Family, blocks map[string]*block,
 			discovery[name] = r.service
 			cfg.Services = append(cfg.Services, svc)
 		}
-		for _, portName := range sortedKeys(r.protocols) {
+		for _, portName := range slices.Sorted(maps.Keys(r.protocols)) {
 			setAppProtocol(f.Container(r.service), portName, r.protocols[portName], r, ds)
 		}
 	}
 	switch {
 	case first.nsName != "":
-		cfg.Namespace = strPtr(network.ResolveNamespace(m, nss, first.nsName).Arn)
+		cfg.Namespace = cloudformation.String(network.ResolveNamespace(m, nss, first.nsName).Arn)
 	case first.useParam:
-		cfg.Namespace = strPtr(network.ResolveNamespace(m, nss, "").Arn)
+		cfg.Namespace = cloudformation.String(network.ResolveNamespace(m, nss, "").Arn)
 	case first.nsRaw != "":
-		cfg.Namespace = strPtr(first.nsRaw)
+		cfg.Namespace = cloudformation.String(first.nsRaw)
 	}
 	if cfg.LogConfiguration == nil {
 		// The proxy's logs go where the family's containers log.
-		cfg.LogConfiguration = &ecs.Service_LogConfiguration{LogDriver: strPtr("awslogs"), Options: map[string]string{
+		cfg.LogConfiguration = &ecs.Service_LogConfiguration{LogDriver: cloudformation.String("awslogs"), Options: map[string]string{
 			"awslogs-group":         cloudformation.Ref(f.LogGroupID()),
 			"awslogs-region":        cloudformation.Ref("AWS::Region"),
 			"awslogs-stream-prefix": "service-connect",
@@ -208,8 +210,8 @@ func entry(service string, p *render.Port, discovery, dnsName string, port int, 
 	}
 	return ecs.Service_ServiceConnectService{
 		PortName:      p.Name,
-		DiscoveryName: strPtr(discovery),
-		ClientAliases: []ecs.Service_ServiceConnectClientAlias{{DnsName: strPtr(dnsName), Port: port}},
+		DiscoveryName: cloudformation.String(discovery),
+		ClientAliases: []ecs.Service_ServiceConnectClientAlias{{DnsName: cloudformation.String(dnsName), Port: port}},
 	}
 }
 
@@ -218,7 +220,7 @@ func fromEcsConnect(service string, c *render.Container, ec *EcsConnect, nss map
 	r := &connectRequest{service: service, path: base, enabled: true, protocols: map[string]string{}}
 	if mp := ec.MacroParameters; mp != nil {
 		r.nsName = mp.CloudMap
-		names := sortedKeys(mp.ServicePorts)
+		names := slices.Sorted(maps.Keys(mp.ServicePorts))
 		for _, name := range names {
 			sp := mp.ServicePorts[name]
 			path := base + ".MacroParameters.service_ports." + render.Key(name)
@@ -259,7 +261,7 @@ func fromAlias(service string, c *render.Container, sc *ServiceConnect, nss map[
 	case sc.Namespace != "":
 		r.nsName = sc.Namespace
 	case len(nss) == 1:
-		r.nsName = sortedKeys(nss)[0]
+		r.nsName = slices.Sorted(maps.Keys(nss))[0]
 	default:
 		r.useParam = true
 	}

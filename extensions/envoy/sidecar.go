@@ -204,8 +204,8 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 	if err := f.AddResource(id, &ssm.Parameter{
 		Name:        cloudformation.SubPtr("/composex/${AWS::StackName}/" + render.ResourceName(f.Name) + "/envoy"),
 		Type:        "String",
-		Tier:        strPtr("Intelligent-Tiering"),
-		Description: strPtr("Envoy bootstrap of " + f.Name),
+		Tier:        cloudformation.String("Intelligent-Tiering"),
+		Description: cloudformation.String("Envoy bootstrap of " + f.Name),
 		Value:       render.Sub(render.EscapeSub(body)),
 	}); err != nil {
 		return err
@@ -261,7 +261,7 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 		for i := range es.ServiceRegistries {
 			r := &es.ServiceRegistries[i]
 			if r.ContainerName != nil && *r.ContainerName == svc && r.ContainerPort != nil && *r.ContainerPort == port {
-				r.ContainerName = strPtr(ContainerName)
+				r.ContainerName = cloudformation.String(ContainerName)
 			}
 		}
 	})

@@ -6,8 +6,10 @@ package iam
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -115,7 +117,7 @@ func checkDocument(service, path string, doc map[string]any, ds *render.Diagnost
 		ds.Errorf(service, path, "a policy document is required")
 		return
 	}
-	for _, k := range sortedKeys(doc) {
+	for _, k := range slices.Sorted(maps.Keys(doc)) {
 		if k != "Version" && k != "Statement" && k != "Id" {
 			ds.Errorf(service, path+"."+k, "unknown key %s in a policy document; allowed: Version, Id, Statement", k)
 		}
@@ -157,11 +159,11 @@ func checkDocument(service, path string, doc map[string]any, ds *render.Diagnost
 var statementKeys = []string{"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 
 func checkStatement(service, path string, st map[string]any, ds *render.Diagnostics) {
-	for _, k := range sortedKeys(st) {
+	for _, k := range slices.Sorted(maps.Keys(st)) {
 		switch {
 		case k == "Principal" || k == "NotPrincipal":
 			ds.Errorf(service, path+"."+k, "%s belongs in resource policies; a role's policy applies to the role itself", k)
-		case !contains(statementKeys, k):
+		case !slices.Contains(statementKeys, k):
 			ds.Errorf(service, path+"."+k, "unknown key %s in a statement; allowed: %s", k, strings.Join(statementKeys, ", "))
 		}
 	}
@@ -221,7 +223,7 @@ func stringOrList(v any) bool {
 // Validate checks every service's x-iam block.
 func (Extension) Validate(in *render.Input) render.Diagnostics {
 	var ds render.Diagnostics
-	for _, name := range sortedKeys(in.Project.Services) {
+	for _, name := range slices.Sorted(maps.Keys(in.Project.Services)) {
 		read(in.Project.Services[name], &ds)
 	}
 	return ds
@@ -290,22 +292,4 @@ func normalise(doc map[string]any) map[string]any {
 		return doc
 	}
 	return out
-}
-
-func contains(list []string, v string) bool {
-	for _, e := range list {
-		if e == v {
-			return true
-		}
-	}
-	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

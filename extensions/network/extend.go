@@ -167,9 +167,9 @@ func ingress(m *render.Model, f *render.Family, service string, in *Ingress, ds 
 			r := &ec2.SecurityGroupIngress{
 				GroupId:     &sg,
 				IpProtocol:  p.Protocol,
-				FromPort:    intPtr(p.ContainerPort),
-				ToPort:      intPtr(p.ContainerPort),
-				Description: strPtr(fmt.Sprintf("%s to %s on %d/%s", src.description, service, p.ContainerPort, p.Protocol)),
+				FromPort:    cloudformation.Int(p.ContainerPort),
+				ToPort:      cloudformation.Int(p.ContainerPort),
+				Description: cloudformation.String(fmt.Sprintf("%s to %s on %d/%s", src.description, service, p.ContainerPort, p.Protocol)),
 			}
 			src.set(r)
 			base := fmt.Sprintf("%sIngressFrom%sPort%d%s", f.Logical, src.stem, p.ContainerPort, strings.ToUpper(p.Protocol))
@@ -225,15 +225,15 @@ func restrictEgress(f *render.Family, rules []EgressRule) {
 				base.IpProtocol = "-1"
 			}
 			if e.Description != "" {
-				base.Description = strPtr(e.Description)
+				base.Description = cloudformation.String(e.Description)
 			}
 			switch {
 			case e.IPv4 != "":
-				base.CidrIp = strPtr(e.IPv4)
+				base.CidrIp = cloudformation.String(e.IPv4)
 			case e.IPv6 != "":
-				base.CidrIpv6 = strPtr(e.IPv6)
+				base.CidrIpv6 = cloudformation.String(e.IPv6)
 			default:
-				base.DestinationPrefixListId = strPtr(e.PrefixList)
+				base.DestinationPrefixListId = cloudformation.String(e.PrefixList)
 			}
 			if proto == "all" {
 				sg.SecurityGroupEgress = append(sg.SecurityGroupEgress, base)
@@ -241,7 +241,7 @@ func restrictEgress(f *render.Family, rules []EgressRule) {
 			}
 			for _, port := range e.Ports {
 				r := base
-				r.FromPort, r.ToPort = intPtr(port), intPtr(port)
+				r.FromPort, r.ToPort = cloudformation.Int(port), cloudformation.Int(port)
 				sg.SecurityGroupEgress = append(sg.SecurityGroupEgress, r)
 			}
 		}
@@ -262,17 +262,17 @@ func register(m *render.Model, f *render.Family, service string, ref *CloudMapRe
 	}
 	id := f.Logical + "DiscoveryService"
 	if err := f.AddResource(id, &servicediscovery.Service{
-		Name:                    strPtr(hostname),
-		Description:             strPtr("Tasks of " + f.Name),
+		Name:                    cloudformation.String(hostname),
+		Description:             cloudformation.String("Tasks of " + f.Name),
 		NamespaceId:             &namespaceID,
-		DnsConfig:               &servicediscovery.Service_DnsConfig{DnsRecords: records, RoutingPolicy: strPtr("MULTIVALUE")},
+		DnsConfig:               &servicediscovery.Service_DnsConfig{DnsRecords: records, RoutingPolicy: cloudformation.String("MULTIVALUE")},
 		HealthCheckCustomConfig: &servicediscovery.Service_HealthCheckCustomConfig{FailureThreshold: floatPtr(1)},
 	}); err != nil {
 		return err
 	}
 	registry := ecs.Service_ServiceRegistry{RegistryArn: cloudformation.GetAttPtr(id, "Arn")}
 	if ref.Port != 0 {
-		registry.ContainerName, registry.ContainerPort = strPtr(service), intPtr(ref.Port)
+		registry.ContainerName, registry.ContainerPort = cloudformation.String(service), cloudformation.Int(ref.Port)
 	}
 	f.ServiceHooks = append(f.ServiceHooks, func(s *ecs.Service) {
 		s.ServiceRegistries = append(s.ServiceRegistries, registry)
@@ -309,7 +309,7 @@ func ResolveNamespace(m *render.Model, nss map[string]XCloudMapNamespace, name s
 		_ = m.AddResource(id, &servicediscovery.PrivateDnsNamespace{
 			Name:        ns.ZoneName,
 			Vpc:         cloudformation.Ref(render.ParamVpcId),
-			Description: strPtr(orDefault(ns.Description, "Service discovery for "+m.Name)),
+			Description: cloudformation.String(orDefault(ns.Description, "Service discovery for "+m.Name)),
 		})
 	}
 	return Namespace{ID: cloudformation.GetAtt(id, "Id"), Arn: cloudformation.GetAtt(id, "Arn")}
@@ -340,6 +340,4 @@ func orDefault(v, def string) string {
 	return v
 }
 
-func strPtr(s string) *string     { return &s }
-func intPtr(i int) *int           { return &i }
 func floatPtr(f float64) *float64 { return &f }

@@ -2,8 +2,10 @@ package network
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -47,7 +49,7 @@ func readNamespaces(p *types.Project, ds *render.Diagnostics) map[string]XCloudM
 		ds.Errorf("", cloudMapKey, "%v", err)
 		return nil
 	}
-	for _, name := range sortedKeys(nss) {
+	for _, name := range slices.Sorted(maps.Keys(nss)) {
 		ns := nss[name]
 		path := cloudMapKey + "." + render.Key(name)
 		switch {
@@ -131,7 +133,7 @@ func read(p *types.Project, s types.ServiceConfig, nss map[string]XCloudMapNames
 		for i, ref := range in.Services {
 			sp := fmt.Sprintf("%s.Services.%d", ip, i)
 			if _, ok := p.Services[ref.Name]; !ok {
-				ds.Errorf(s.Name, sp+".Name", "%q is not a service of this project; allowed: %s", ref.Name, strings.Join(sortedKeys(p.Services), ", "))
+				ds.Errorf(s.Name, sp+".Name", "%q is not a service of this project; allowed: %s", ref.Name, strings.Join(slices.Sorted(maps.Keys(p.Services)), ", "))
 			}
 			checkPorts(sp+".Ports", ref.Ports)
 		}
@@ -177,7 +179,7 @@ func read(p *types.Project, s types.ServiceConfig, nss map[string]XCloudMapNames
 	if c := x.CloudMap; c != nil {
 		cp := path + ".x-cloudmap"
 		if _, ok := nss[c.Namespace]; !ok {
-			ds.Errorf(s.Name, cp, "namespace %q is not declared in the top-level x-cloudmap; declared: %s", c.Namespace, strings.Join(sortedKeys(nss), ", "))
+			ds.Errorf(s.Name, cp, "namespace %q is not declared in the top-level x-cloudmap; declared: %s", c.Namespace, strings.Join(slices.Sorted(maps.Keys(nss)), ", "))
 		}
 		if c.Port != 0 && !hasPort(listens, c.Port) {
 			ds.Errorf(s.Name, cp+"."+render.Key(c.Namespace)+".Port", "port %d is not a port %s listens on (%s)", c.Port, s.Name, portList(listens))
@@ -190,7 +192,7 @@ func read(p *types.Project, s types.ServiceConfig, nss map[string]XCloudMapNames
 		}
 	}
 	if x.UseCloudmap != nil && *x.UseCloudmap && x.CloudMap == nil && len(nss) > 1 {
-		ds.Errorf(s.Name, path+".UseCloudmap", "UseCloudmap does not say which of the namespaces %s to use; write x-cloudmap: NAME", strings.Join(sortedKeys(nss), ", "))
+		ds.Errorf(s.Name, path+".UseCloudmap", "UseCloudmap does not say which of the namespaces %s to use; write x-cloudmap: NAME", strings.Join(slices.Sorted(maps.Keys(nss)), ", "))
 	}
 	return &x
 }
@@ -284,17 +286,8 @@ func filterPorts(ports []render.Port, only []int) []render.Port {
 func (Extension) Validate(in *render.Input) render.Diagnostics {
 	var ds render.Diagnostics
 	nss := readNamespaces(in.Project, &ds)
-	for _, name := range sortedKeys(in.Project.Services) {
+	for _, name := range slices.Sorted(maps.Keys(in.Project.Services)) {
 		read(in.Project, in.Project.Services[name], nss, &ds)
 	}
 	return ds
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
