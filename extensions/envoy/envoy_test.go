@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -23,31 +22,6 @@ const (
 	serviceType = "AWS::ECS::Service"
 	paramType   = "AWS::SSM::Parameter"
 )
-
-func containers(t *testing.T, r rendertest.Result, id string) map[string]map[string]any {
-	t.Helper()
-	out := map[string]map[string]any{}
-	for _, c := range r.Get(t, id, taskDefType)["ContainerDefinitions"].([]any) {
-		cd := c.(map[string]any)
-		delete(cd, "LogConfiguration")
-		out[cd["Name"].(string)] = cd
-	}
-	return out
-}
-
-func equalJSON(t *testing.T, what string, got any, want string) {
-	t.Helper()
-	var w any
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatalf("%s: bad expectation: %v", what, err)
-	}
-	g, _ := json.Marshal(got)
-	var gn any
-	_ = json.Unmarshal(g, &gn)
-	if !reflect.DeepEqual(gn, w) {
-		t.Errorf("%s:\n got %s\nwant %s", what, g, want)
-	}
-}
 
 // logConfig is the Service Connect proxy's log configuration for a family.
 func logConfig(logical string) string {
@@ -95,19 +69,19 @@ const mysfitsArn = `{"Fn::Sub": "arn:${AWS::Partition}:servicediscovery:${AWS::R
 
 func TestServiceConnect(t *testing.T) {
 	r := rendertest.MustRender(t, serviceConnectCompose)
-	equalJSON(t, "monolith (MacroParameters)", r.Get(t, "MonolithService", serviceType)["ServiceConnectConfiguration"], `{
+	rendertest.EqualJSON(t, "monolith (MacroParameters)", r.Get(t, "MonolithService", serviceType)["ServiceConnectConfiguration"], `{
 		"Enabled": true, "Namespace": `+mysfitsArn+`, "LogConfiguration": `+logConfig("Monolith")+`,
 		"Services": [
 		  {"PortName": "admin", "DiscoveryName": "monolith-admin", "ClientAliases": [{"DnsName": "monolith-admin", "Port": 8081}]},
 		  {"PortName": "tcp_80", "DiscoveryName": "monolith-web", "ClientAliases": [{"DnsName": "monolith", "Port": 80}]}
 		]}`)
-	equalJSON(t, "monolith port mappings (appProtocol set from service_ports)", containers(t, r, "MonolithTaskDefinition")["monolith"]["PortMappings"], `[
+	rendertest.EqualJSON(t, "monolith port mappings (appProtocol set from service_ports)", rendertest.Containers(t, r, "MonolithTaskDefinition")["monolith"]["PortMappings"], `[
 		{"AppProtocol": "http", "ContainerPort": 80, "Name": "tcp_80", "Protocol": "tcp"},
 		{"AppProtocol": "http", "ContainerPort": 8081, "Name": "admin", "Protocol": "tcp"}]`)
-	equalJSON(t, "like (ServiceConnect, defaults)", r.Get(t, "LikeService", serviceType)["ServiceConnectConfiguration"], `{
+	rendertest.EqualJSON(t, "like (ServiceConnect, defaults)", r.Get(t, "LikeService", serviceType)["ServiceConnectConfiguration"], `{
 		"Enabled": true, "Namespace": `+mysfitsArn+`, "LogConfiguration": `+logConfig("Like")+`,
 		"Services": [{"PortName": "tcp_80", "DiscoveryName": "like", "ClientAliases": [{"DnsName": "like", "Port": 80}]}]}`)
-	equalJSON(t, "client (client-only)", r.Get(t, "ClientService", serviceType)["ServiceConnectConfiguration"], `{
+	rendertest.EqualJSON(t, "client (client-only)", r.Get(t, "ClientService", serviceType)["ServiceConnectConfiguration"], `{
 		"Enabled": true, "Namespace": `+mysfitsArn+`, "LogConfiguration": `+logConfig("Client")+`}`)
 	rendertest.CfnLint(t, r.Template)
 }
@@ -124,7 +98,7 @@ services:
     x-network:
       ServiceConnect: {}
 `)
-	equalJSON(t, "namespace from the parameter", r.Get(t, "ApiService", serviceType)["ServiceConnectConfiguration"].(map[string]any)["Namespace"],
+	rendertest.EqualJSON(t, "namespace from the parameter", r.Get(t, "ApiService", serviceType)["ServiceConnectConfiguration"].(map[string]any)["Namespace"],
 		`{"Fn::Sub": "arn:${AWS::Partition}:servicediscovery:${AWS::Region}:${AWS::AccountId}:namespace/${NamespaceId}"}`)
 
 	r = rendertest.MustRender(t, `
@@ -154,10 +128,10 @@ x-cloudmap:
   internal:
     ZoneName: internal.local
 `)
-	equalJSON(t, "Properties with an x-cloudmap namespace", r.Get(t, "ApiService", serviceType)["ServiceConnectConfiguration"], `{
+	rendertest.EqualJSON(t, "Properties with an x-cloudmap namespace", r.Get(t, "ApiService", serviceType)["ServiceConnectConfiguration"], `{
 		"Enabled": true, "Namespace": {"Fn::GetAtt": ["CloudMapNamespaceInternal", "Arn"]}, "LogConfiguration": `+logConfig("Api")+`,
 		"Services": [{"PortName": "tcp_8080", "DiscoveryName": "api", "ClientAliases": [{"DnsName": "api.internal", "Port": 80}], "Timeout": {"PerRequestTimeoutSeconds": 30}}]}`)
-	equalJSON(t, "Properties passed through", r.Get(t, "OtherService", serviceType)["ServiceConnectConfiguration"], `{
+	rendertest.EqualJSON(t, "Properties passed through", r.Get(t, "OtherService", serviceType)["ServiceConnectConfiguration"], `{
 		"Enabled": true, "Namespace": "arn:aws:servicediscovery:eu-west-1:123456789012:namespace/ns-0123456789abcdef",
 		"LogConfiguration": {"LogDriver": "awslogs", "Options": {"awslogs-group": "shared", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "sc"}}}`)
 	if n := len(r.Of("AWS::ServiceDiscovery::PrivateDnsNamespace")); n != 1 {
@@ -348,10 +322,10 @@ func TestEnvoySidecar(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rendertest.MustRender(t, envoyCompose(tc.extra))
-			cs := containers(t, r, "LikeTaskDefinition")
-			equalJSON(t, "envoy container", cs["envoy"], envoyGolden(tc.envoyDeps))
-			equalJSON(t, "like listens on AppPort", cs["like"]["PortMappings"], `[{"ContainerPort": 8080, "Name": "tcp_8080", "Protocol": "tcp"}]`)
-			equalJSON(t, "like starts after envoy is healthy", cs["like"]["DependsOn"], tc.likeDeps)
+			cs := rendertest.Containers(t, r, "LikeTaskDefinition")
+			rendertest.EqualJSON(t, "envoy container", cs["envoy"], envoyGolden(tc.envoyDeps))
+			rendertest.EqualJSON(t, "like listens on AppPort", cs["like"]["PortMappings"], `[{"ContainerPort": 8080, "Name": "tcp_8080", "Protocol": "tcp"}]`)
+			rendertest.EqualJSON(t, "like starts after envoy is healthy", cs["like"]["DependsOn"], tc.likeDeps)
 
 			// The ingress rule opens the service port, which is now Envoy's.
 			rule := r.Get(t, "LikeIngressFromLoadBalancerSubnetsPort80TCP", "AWS::EC2::SecurityGroupIngress")
@@ -362,9 +336,9 @@ func TestEnvoySidecar(t *testing.T) {
 				t.Errorf("only the service port may be open; the app, admin and stats ports stay inside the task")
 			}
 			// The Cloud Map registration follows the port to Envoy.
-			equalJSON(t, "registry", r.Get(t, "LikeService", serviceType)["ServiceRegistries"],
+			rendertest.EqualJSON(t, "registry", r.Get(t, "LikeService", serviceType)["ServiceRegistries"],
 				`[{"ContainerName": "envoy", "ContainerPort": 80, "RegistryArn": {"Fn::GetAtt": ["LikeDiscoveryService", "Arn"]}}]`)
-			equalJSON(t, "execution role reads the bootstrap", r.Get(t, "LikeExecutionRole", "AWS::IAM::Role")["Policies"].([]any)[0],
+			rendertest.EqualJSON(t, "execution role reads the bootstrap", r.Get(t, "LikeExecutionRole", "AWS::IAM::Role")["Policies"].([]any)[0],
 				`{"PolicyName": "ReadEnvoyBootstrap", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Sid": "EnvoyBootstrapFromSsm", "Effect": "Allow",
 				  "Action": ["ssm:GetParameters"], "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${LikeEnvoyBootstrap}"}]}]}}`)
 
@@ -445,15 +419,15 @@ services:
         PrometheusMetrics: false
         OverrideImage: envoyproxy/envoy:v1.40.2
 `)
-	cs := containers(t, r, "ApiTaskDefinition")
+	cs := rendertest.Containers(t, r, "ApiTaskDefinition")
 	if _, has := cs["cloudwatch-agent"]; has {
 		t.Error("PrometheusMetrics: false needs no agent")
 	}
-	equalJSON(t, "envoy ports", cs["envoy"]["PortMappings"], `[{"AppProtocol": "grpc", "ContainerPort": 7000, "Name": "tcp_7000", "Protocol": "tcp"}]`)
-	equalJSON(t, "api ports", cs["api"]["PortMappings"], `[
+	rendertest.EqualJSON(t, "envoy ports", cs["envoy"]["PortMappings"], `[{"AppProtocol": "grpc", "ContainerPort": 7000, "Name": "tcp_7000", "Protocol": "tcp"}]`)
+	rendertest.EqualJSON(t, "api ports", cs["api"]["PortMappings"], `[
 		{"AppProtocol": "grpc", "ContainerPort": 7001, "Name": "tcp_7001", "Protocol": "tcp"},
 		{"ContainerPort": 8443, "Name": "tcp_8443", "Protocol": "tcp"}]`)
-	equalJSON(t, "image", cs["envoy"]["Image"], `{"Ref": "ApiEnvoyImage"}`)
+	rendertest.EqualJSON(t, "image", cs["envoy"]["Image"], `{"Ref": "ApiEnvoyImage"}`)
 	if !strings.Contains(cs["envoy"]["HealthCheck"].(map[string]any)["Command"].([]any)[4].(string), `127.0.0.1:9000`) {
 		t.Errorf("health check must ask the admin port")
 	}

@@ -1,18 +1,12 @@
 package iam_test
 
 import (
-	"context"
-	"maps"
-	"os"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
-	"github.com/composex/composex/extensions"
+	"github.com/composex/composex/extensions/internal/rendertest"
 	"github.com/composex/composex/render"
 )
 
@@ -124,7 +118,7 @@ func TestRefused(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			expectRefused(t, svc(tc.xiam), nil, tc.path, tc.msg)
+			rendertest.ExpectRefused(t, svc(tc.xiam), nil, tc.path, tc.msg)
 		})
 	}
 }
@@ -147,34 +141,34 @@ func family(api, worker string) string {
 func TestFamilyMerge(t *testing.T) {
 	t.Run("same policy name, different documents: refused", func(t *testing.T) {
 		other := strings.Replace(okDoc, "s3:GetObject", "s3:PutObject", 1)
-		expectRefused(t, family("      Policies:\n        - PolicyName: Shared"+okDoc, "      Policies:\n        - PolicyName: Shared"+other), nil,
+		rendertest.ExpectRefused(t, family("      Policies:\n        - PolicyName: Shared"+okDoc, "      Policies:\n        - PolicyName: Shared"+other), nil,
 			"services.worker.x-iam.Policies.0.PolicyName",
 			"family shop: services api and worker both define policy Shared, differently; rename one (the task role holds both)")
 	})
 	t.Run("same policy name, same document: merged", func(t *testing.T) {
 		block := "      Policies:\n        - PolicyName: Shared" + okDoc
-		_, res := mustRender(t, family(block, block), nil)
-		policies := dig(res["ShopTaskRole"].Properties, "Policies").([]any)
+		_, res := rendertest.MustRenderFiles(t, family(block, block), nil)
+		policies := rendertest.Dig(res["ShopTaskRole"].Properties, "Policies").([]any)
 		var names []string
 		for _, p := range policies {
-			names = append(names, dig(p, "PolicyName").(string))
+			names = append(names, rendertest.Dig(p, "PolicyName").(string))
 		}
 		if !reflect.DeepEqual(names, []string{"Shared"}) {
 			t.Errorf("task role policies %v, want one Shared", names)
 		}
 	})
 	t.Run("two different boundaries: refused", func(t *testing.T) {
-		expectRefused(t, family("      PermissionsBoundary: team-a", "      PermissionsBoundary: arn:aws:iam::123456789012:policy/team-b"), nil,
+		rendertest.ExpectRefused(t, family("      PermissionsBoundary: team-a", "      PermissionsBoundary: arn:aws:iam::123456789012:policy/team-b"), nil,
 			"services.worker.x-iam.PermissionsBoundary",
 			"family shop: worker sets boundary arn:aws:iam::123456789012:policy/team-b but api sets team-a; both roles of a family have one boundary")
 	})
 	t.Run("the same boundary in two services: accepted", func(t *testing.T) {
-		mustRender(t, family("      PermissionsBoundary: team-a", "      PermissionsBoundary: team-a"), nil)
+		rendertest.MustRenderFiles(t, family("      PermissionsBoundary: team-a", "      PermissionsBoundary: team-a"), nil)
 	})
 }
 
 func TestGenerated(t *testing.T) {
-	_, res := mustRender(t, svc(`
+	_, res := rendertest.MustRenderFiles(t, svc(`
       PermissionsBoundary: team-boundary
       ManagedPolicyArns:
         - AmazonS3ReadOnlyAccess
@@ -202,7 +196,7 @@ func TestGenerated(t *testing.T) {
 			t.Errorf("%s boundary %#v, want %#v", id, b, boundary)
 		}
 	}
-	if dig(task, "Policies", 0, "PolicyName") != "ReadThings" || dig(task, "Policies", 0, "PolicyDocument", "Statement", 0, "Action") != "s3:GetObject" {
+	if rendertest.Dig(task, "Policies", 0, "PolicyName") != "ReadThings" || rendertest.Dig(task, "Policies", 0, "PolicyDocument", "Statement", 0, "Action") != "s3:GetObject" {
 		t.Errorf("inline policy not passed through: %v", task["Policies"])
 	}
 	// The execution role gets no user policy and no managed policy.
@@ -211,7 +205,7 @@ func TestGenerated(t *testing.T) {
 		t.Errorf("execution role got managed policies: %v", exec["ManagedPolicyArns"])
 	}
 	for _, p := range exec["Policies"].([]any) {
-		if dig(p, "PolicyName") == "ReadThings" {
+		if rendertest.Dig(p, "PolicyName") == "ReadThings" {
 			t.Errorf("x-iam policy on the execution role")
 		}
 	}
@@ -223,113 +217,8 @@ func TestTooManyManagedPoliciesWarns(t *testing.T) {
 	for _, n := range []string{"A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10", "A11"} {
 		b.WriteString("        - Policy" + n + "\n")
 	}
-	ds, _ := mustRender(t, svc(b.String()), nil)
-	if d := findDiag(ds, render.Warning, "services.app.x-iam.ManagedPolicyArns"); d == nil || !strings.Contains(d.Message, "11 managed policies") {
+	ds, _ := rendertest.MustRenderFiles(t, svc(b.String()), nil)
+	if d := rendertest.Find(ds, render.Warning, "services.app.x-iam.ManagedPolicyArns"); d == nil || !strings.Contains(d.Message, "11 managed policies") {
 		t.Errorf("want a warning about 11 managed policies; got %v", ds)
 	}
-}
-
-// renderCompose writes compose (and extra files) into a temporary project
-// and renders it with every extension, as `composex render -p demo` does
-// minus the JSON Schemas: the Go checks of the extensions are what these
-// tests assert.
-func renderCompose(t *testing.T, compose string, extra map[string]string) (render.Diagnostics, map[string]resource) {
-	t.Helper()
-	dir := t.TempDir()
-	extra = maps.Clone(extra)
-	if extra == nil {
-		extra = map[string]string{}
-	}
-	extra["docker-compose.yml"] = compose
-	for name, body := range extra {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	out, ds := render.Render(context.Background(), render.Options{
-		Load:       render.LoadOptions{Files: []string{filepath.Join(dir, "docker-compose.yml")}, ProjectName: "demo", Environment: map[string]string{}},
-		Extensions: extensions.All(),
-	})
-	if out == nil || ds.HasErrors() {
-		return ds, nil
-	}
-	var doc struct {
-		Resources map[string]resource `yaml:"Resources"`
-	}
-	if err := yaml.Unmarshal(out.Files[out.Template], &doc); err != nil {
-		t.Fatal(err)
-	}
-	return ds, doc.Resources
-}
-
-// resource is a template resource as parsed from YAML.
-type resource struct {
-	Type       string         `yaml:"Type"`
-	Properties map[string]any `yaml:"Properties"`
-}
-
-// mustRender renders and fails on any error.
-func mustRender(t *testing.T, compose string, extra map[string]string) (render.Diagnostics, map[string]resource) {
-	t.Helper()
-	ds, res := renderCompose(t, compose, extra)
-	if res == nil {
-		t.Fatalf("render failed:\n%s", ds.Error())
-	}
-	return ds, res
-}
-
-// expectRefused checks that rendering fails with an error at path whose
-// message is exactly msg.
-func expectRefused(t *testing.T, compose string, extra map[string]string, path, msg string) {
-	t.Helper()
-	ds, res := renderCompose(t, compose, extra)
-	if res != nil {
-		t.Fatalf("rendered; want the error %s: %s", path, msg)
-	}
-	for _, d := range ds.Errors() {
-		if d.Path == path && d.Message == msg {
-			return
-		}
-	}
-	t.Errorf("no error at %s with message\n  %s\ngot:\n%s", path, msg, ds.Error())
-}
-
-// findDiag returns the diagnostic of that severity at path, or nil.
-func findDiag(ds render.Diagnostics, sev render.Severity, path string) *render.Diagnostic {
-	for i := range ds {
-		if ds[i].Severity == sev && ds[i].Path == path {
-			return &ds[i]
-		}
-	}
-	return nil
-}
-
-func dig(v any, keys ...any) any {
-	for _, k := range keys {
-		switch k := k.(type) {
-		case string:
-			m, ok := v.(map[string]any)
-			if !ok {
-				return nil
-			}
-			v = m[k]
-		case int:
-			l, ok := v.([]any)
-			if !ok || k >= len(l) {
-				return nil
-			}
-			v = l[k]
-		}
-	}
-	return v
-}
-
-func ofType(res map[string]resource, typ string) map[string]resource {
-	out := map[string]resource{}
-	for id, r := range res {
-		if r.Type == typ {
-			out[id] = r
-		}
-	}
-	return out
 }

@@ -1,17 +1,13 @@
 package monitoring_test
 
 import (
-	"context"
-	"maps"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/composex/composex/extensions"
+	"github.com/composex/composex/extensions/internal/rendertest"
 	"github.com/composex/composex/render"
 )
 
@@ -25,11 +21,11 @@ func TestRefused(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			expectRefused(t, "services:\n  app:\n    image: busybox\n    x-monitoring:\n      CWAgentCollectEmf: "+tc.block+"\n", nil, tc.path, tc.msg)
+			rendertest.ExpectRefused(t, "services:\n  app:\n    image: busybox\n    x-monitoring:\n      CWAgentCollectEmf: "+tc.block+"\n", nil, tc.path, tc.msg)
 		})
 	}
 	t.Run("two agent images in one family", func(t *testing.T) {
-		expectRefused(t, `services:
+		rendertest.ExpectRefused(t, `services:
   a:
     image: busybox
     deploy: {labels: {ecs.task.family: shop}}
@@ -42,24 +38,24 @@ func TestRefused(t *testing.T) {
 	})
 }
 
-func containers(res map[string]resource, family string) map[string]map[string]any {
+func containers(res map[string]rendertest.Resource, family string) map[string]map[string]any {
 	out := map[string]map[string]any{}
-	for _, c := range dig(res[family+"TaskDefinition"].Properties, "ContainerDefinitions").([]any) {
-		out[dig(c, "Name").(string)] = c.(map[string]any)
+	for _, c := range rendertest.Dig(res[family+"TaskDefinition"].Properties, "ContainerDefinitions").([]any) {
+		out[rendertest.Dig(c, "Name").(string)] = c.(map[string]any)
 	}
 	return out
 }
 
 func envOf(c map[string]any) map[string]any {
 	out := map[string]any{}
-	for _, e := range dig(c, "Environment").([]any) {
-		out[dig(e, "Name").(string)] = dig(e, "Value")
+	for _, e := range rendertest.Dig(c, "Environment").([]any) {
+		out[rendertest.Dig(e, "Name").(string)] = rendertest.Dig(e, "Value")
 	}
 	return out
 }
 
 func TestEmfSidecar(t *testing.T) {
-	_, res := mustRender(t, `services:
+	_, res := rendertest.MustRenderFiles(t, `services:
   api:
     image: busybox
     deploy: {labels: {ecs.task.family: shop}}
@@ -110,121 +106,16 @@ func TestEmfSidecar(t *testing.T) {
 
 func TestAgentImage(t *testing.T) {
 	t.Run("OverrideImage", func(t *testing.T) {
-		_, res := mustRender(t, "services:\n  app:\n    image: busybox\n    x-monitoring:\n      CWAgentCollectEmf: {OverrideImage: \"example.com/agent:7\"}\n", nil)
-		if got := dig(containers(res, "App")["cloudwatch-agent"], "Image"); !reflect.DeepEqual(got, map[string]any{"Ref": "AppCloudWatchAgentImage"}) {
+		_, res := rendertest.MustRenderFiles(t, "services:\n  app:\n    image: busybox\n    x-monitoring:\n      CWAgentCollectEmf: {OverrideImage: \"example.com/agent:7\"}\n", nil)
+		if got := rendertest.Dig(containers(res, "App")["cloudwatch-agent"], "Image"); !reflect.DeepEqual(got, map[string]any{"Ref": "AppCloudWatchAgentImage"}) {
 			t.Errorf("agent image: %v", got)
 		}
 	})
 	t.Run("UseLatest warns", func(t *testing.T) {
-		ds, _ := mustRender(t, "services:\n  app:\n    image: busybox\n    x-monitoring:\n      CWAgentCollectEmf: {UseLatest: true}\n", nil)
-		d := findDiag(ds, render.Warning, "services.app.x-monitoring.CWAgentCollectEmf.UseLatest")
+		ds, _ := rendertest.MustRenderFiles(t, "services:\n  app:\n    image: busybox\n    x-monitoring:\n      CWAgentCollectEmf: {UseLatest: true}\n", nil)
+		d := rendertest.Find(ds, render.Warning, "services.app.x-monitoring.CWAgentCollectEmf.UseLatest")
 		if d == nil || !strings.Contains(d.Message, ":latest") {
 			t.Errorf("want a warning about :latest; got:\n%s", ds.Error())
 		}
 	})
-}
-
-// renderCompose writes compose (and extra files) into a temporary project
-// and renders it with every extension, as `composex render -p demo` does
-// minus the JSON Schemas: the Go checks of the extensions are what these
-// tests assert.
-func renderCompose(t *testing.T, compose string, extra map[string]string) (render.Diagnostics, map[string]resource) {
-	t.Helper()
-	dir := t.TempDir()
-	extra = maps.Clone(extra)
-	if extra == nil {
-		extra = map[string]string{}
-	}
-	extra["docker-compose.yml"] = compose
-	for name, body := range extra {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	out, ds := render.Render(context.Background(), render.Options{
-		Load:       render.LoadOptions{Files: []string{filepath.Join(dir, "docker-compose.yml")}, ProjectName: "demo", Environment: map[string]string{}},
-		Extensions: extensions.All(),
-	})
-	if out == nil || ds.HasErrors() {
-		return ds, nil
-	}
-	var doc struct {
-		Resources map[string]resource `yaml:"Resources"`
-	}
-	if err := yaml.Unmarshal(out.Files[out.Template], &doc); err != nil {
-		t.Fatal(err)
-	}
-	return ds, doc.Resources
-}
-
-// resource is a template resource as parsed from YAML.
-type resource struct {
-	Type       string         `yaml:"Type"`
-	Properties map[string]any `yaml:"Properties"`
-}
-
-// mustRender renders and fails on any error.
-func mustRender(t *testing.T, compose string, extra map[string]string) (render.Diagnostics, map[string]resource) {
-	t.Helper()
-	ds, res := renderCompose(t, compose, extra)
-	if res == nil {
-		t.Fatalf("render failed:\n%s", ds.Error())
-	}
-	return ds, res
-}
-
-// expectRefused checks that rendering fails with an error at path whose
-// message is exactly msg.
-func expectRefused(t *testing.T, compose string, extra map[string]string, path, msg string) {
-	t.Helper()
-	ds, res := renderCompose(t, compose, extra)
-	if res != nil {
-		t.Fatalf("rendered; want the error %s: %s", path, msg)
-	}
-	for _, d := range ds.Errors() {
-		if d.Path == path && d.Message == msg {
-			return
-		}
-	}
-	t.Errorf("no error at %s with message\n  %s\ngot:\n%s", path, msg, ds.Error())
-}
-
-// findDiag returns the diagnostic of that severity at path, or nil.
-func findDiag(ds render.Diagnostics, sev render.Severity, path string) *render.Diagnostic {
-	for i := range ds {
-		if ds[i].Severity == sev && ds[i].Path == path {
-			return &ds[i]
-		}
-	}
-	return nil
-}
-
-func dig(v any, keys ...any) any {
-	for _, k := range keys {
-		switch k := k.(type) {
-		case string:
-			m, ok := v.(map[string]any)
-			if !ok {
-				return nil
-			}
-			v = m[k]
-		case int:
-			l, ok := v.([]any)
-			if !ok || k >= len(l) {
-				return nil
-			}
-			v = l[k]
-		}
-	}
-	return v
-}
-
-func ofType(res map[string]resource, typ string) map[string]resource {
-	out := map[string]resource{}
-	for id, r := range res {
-		if r.Type == typ {
-			out[id] = r
-		}
-	}
-	return out
 }

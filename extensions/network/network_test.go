@@ -1,10 +1,6 @@
 package network_test
 
 import (
-	"context"
-	"maps"
-	"os"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -12,7 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/composex/composex/extensions"
+	"github.com/composex/composex/extensions/internal/rendertest"
 	"github.com/composex/composex/render"
 )
 
@@ -177,23 +173,23 @@ x-cloudmap:
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			expectRefused(t, tc.compose, nil, tc.path, tc.msg)
+			rendertest.ExpectRefused(t, tc.compose, nil, tc.path, tc.msg)
 		})
 	}
 }
 
 // ingressRules lists the ingress rules of a template as
 // "ID: proto port<-source".
-func ingressRules(res map[string]resource) []string {
+func ingressRules(res map[string]rendertest.Resource) []string {
 	var out []string
-	for id, r := range ofType(res, "AWS::EC2::SecurityGroupIngress") {
+	for id, r := range rendertest.OfType(res, "AWS::EC2::SecurityGroupIngress") {
 		p := r.Properties
 		var src any
 		for _, k := range []string{"CidrIp", "CidrIpv6", "SourcePrefixListId", "SourceSecurityGroupId"} {
 			if v, ok := p[k]; ok {
 				src = v
 				if m, isMap := v.(map[string]any); isMap {
-					src = dig(m, "Fn::GetAtt", 0)
+					src = rendertest.Dig(m, "Fn::GetAtt", 0)
 				}
 			}
 		}
@@ -213,7 +209,7 @@ func ingressRules(res map[string]resource) []string {
 func toString(v any) string { b, _ := yaml.Marshal(v); return strings.TrimSpace(string(b)) }
 
 func TestIngressRules(t *testing.T) {
-	ds, res := mustRender(t, api(`
+	ds, res := rendertest.MustRenderFiles(t, api(`
       Ingress:
         Myself: true
         ExtSources:
@@ -251,17 +247,17 @@ func TestIngressRules(t *testing.T) {
 	if got := ingressRules(res); !reflect.DeepEqual(got, want) {
 		t.Errorf("ingress rules (one per source and port, on the container port 80 although 8080 is published):\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
 	}
-	d := findDiag(ds, render.Warning, "services.api.x-network.Ingress.ExtSources.2")
+	d := rendertest.Find(ds, render.Warning, "services.api.x-network.Ingress.ExtSources.2")
 	if d == nil || d.Message != "0.0.0.0/0 opens api to the whole internet" {
 		t.Errorf("want the 0.0.0.0/0 warning; got:\n%s", ds.Error())
 	}
-	if dig(res["ApiSecurityGroup"].Properties, "SecurityGroupEgress") != nil {
+	if rendertest.Dig(res["ApiSecurityGroup"].Properties, "SecurityGroupEgress") != nil {
 		t.Errorf("without Egress the security group keeps its default allow-all egress")
 	}
 }
 
 func TestSameRuleFromTwoServicesOfAFamily(t *testing.T) {
-	_, res := mustRender(t, `services:
+	_, res := rendertest.MustRenderFiles(t, `services:
   a:
     image: busybox
     ports: ["80:80"]
@@ -280,7 +276,7 @@ func TestSameRuleFromTwoServicesOfAFamily(t *testing.T) {
 }
 
 func TestEgressReplacesAllowAll(t *testing.T) {
-	_, res := mustRender(t, api(`
+	_, res := rendertest.MustRenderFiles(t, api(`
       Egress:
         - IPv4: 10.0.0.0/16
           Ports: [443, 8443]
@@ -293,7 +289,7 @@ func TestEgressReplacesAllowAll(t *testing.T) {
         - IPv4: 10.1.0.0/16
           Protocol: all
 `), nil)
-	got := dig(res["ApiSecurityGroup"].Properties, "SecurityGroupEgress")
+	got := rendertest.Dig(res["ApiSecurityGroup"].Properties, "SecurityGroupEgress")
 	want := []any{
 		map[string]any{"IpProtocol": "tcp", "CidrIp": "10.0.0.0/16", "FromPort": 443, "ToPort": 443, "Description": "HTTPS in the VPC"},
 		map[string]any{"IpProtocol": "tcp", "CidrIp": "10.0.0.0/16", "FromPort": 8443, "ToPort": 8443, "Description": "HTTPS in the VPC"},
@@ -308,7 +304,7 @@ func TestEgressReplacesAllowAll(t *testing.T) {
 
 func TestCloudMap(t *testing.T) {
 	t.Run("created namespace", func(t *testing.T) {
-		_, res := mustRender(t, api(`
+		_, res := rendertest.MustRenderFiles(t, api(`
       x-cloudmap:
         internal:
           Port: 9090
@@ -323,20 +319,20 @@ func TestCloudMap(t *testing.T) {
 		if sd["Name"] != "api-v1" || !reflect.DeepEqual(sd["NamespaceId"], map[string]any{"Fn::GetAtt": []any{"CloudMapNamespaceInternal", "Id"}}) {
 			t.Errorf("discovery service: %#v", sd)
 		}
-		if got := toString(dig(sd, "DnsConfig", "DnsRecords")); got != "- TTL: 15\n  Type: A\n- TTL: 15\n  Type: SRV" {
+		if got := toString(rendertest.Dig(sd, "DnsConfig", "DnsRecords")); got != "- TTL: 15\n  Type: A\n- TTL: 15\n  Type: SRV" {
 			t.Errorf("DNS records: %s", got)
 		}
-		reg := dig(res["ApiService"].Properties, "ServiceRegistries", 0)
+		reg := rendertest.Dig(res["ApiService"].Properties, "ServiceRegistries", 0)
 		want := map[string]any{"ContainerName": "api", "ContainerPort": 9090, "RegistryArn": map[string]any{"Fn::GetAtt": []any{"ApiDiscoveryService", "Arn"}}}
 		if !reflect.DeepEqual(reg, want) {
 			t.Errorf("ServiceRegistries: %#v", reg)
 		}
 	})
 	t.Run("existing namespace, default port", func(t *testing.T) {
-		_, res := mustRender(t, api(`
+		_, res := rendertest.MustRenderFiles(t, api(`
       x-cloudmap: shared
 `, "x-cloudmap:\n  shared:\n    NamespaceId: ns-0123456789abcdef\n"), nil)
-		if len(ofType(res, "AWS::ServiceDiscovery::PrivateDnsNamespace")) != 0 {
+		if len(rendertest.OfType(res, "AWS::ServiceDiscovery::PrivateDnsNamespace")) != 0 {
 			t.Errorf("an existing namespace must not be created")
 		}
 		sd := res["ApiDiscoveryService"].Properties
@@ -344,124 +340,19 @@ func TestCloudMap(t *testing.T) {
 			t.Errorf("discovery service: %#v", sd)
 		}
 		// The first published port, as a container port.
-		if dig(res["ApiService"].Properties, "ServiceRegistries", 0, "ContainerPort") != 80 {
+		if rendertest.Dig(res["ApiService"].Properties, "ServiceRegistries", 0, "ContainerPort") != 80 {
 			t.Errorf("ServiceRegistries: %#v", res["ApiService"].Properties["ServiceRegistries"])
 		}
 	})
 	t.Run("legacy UseCloudmap: the NamespaceId parameter", func(t *testing.T) {
-		ds, res := mustRender(t, api(`
+		ds, res := rendertest.MustRenderFiles(t, api(`
       UseCloudmap: true
 `), nil)
 		if !reflect.DeepEqual(res["ApiDiscoveryService"].Properties["NamespaceId"], map[string]any{"Ref": "NamespaceId"}) {
 			t.Errorf("discovery service: %#v", res["ApiDiscoveryService"].Properties)
 		}
-		if d := findDiag(ds, render.Warning, "services.api.x-network.UseCloudmap"); d == nil {
+		if d := rendertest.Find(ds, render.Warning, "services.api.x-network.UseCloudmap"); d == nil {
 			t.Errorf("want a warning that UseCloudmap is legacy; got:\n%s", ds.Error())
 		}
 	})
-}
-
-// renderCompose writes compose (and extra files) into a temporary project
-// and renders it with every extension, as `composex render -p demo` does
-// minus the JSON Schemas: the Go checks of the extensions are what these
-// tests assert.
-func renderCompose(t *testing.T, compose string, extra map[string]string) (render.Diagnostics, map[string]resource) {
-	t.Helper()
-	dir := t.TempDir()
-	extra = maps.Clone(extra)
-	if extra == nil {
-		extra = map[string]string{}
-	}
-	extra["docker-compose.yml"] = compose
-	for name, body := range extra {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	out, ds := render.Render(context.Background(), render.Options{
-		Load:       render.LoadOptions{Files: []string{filepath.Join(dir, "docker-compose.yml")}, ProjectName: "demo", Environment: map[string]string{}},
-		Extensions: extensions.All(),
-	})
-	if out == nil || ds.HasErrors() {
-		return ds, nil
-	}
-	var doc struct {
-		Resources map[string]resource `yaml:"Resources"`
-	}
-	if err := yaml.Unmarshal(out.Files[out.Template], &doc); err != nil {
-		t.Fatal(err)
-	}
-	return ds, doc.Resources
-}
-
-// resource is a template resource as parsed from YAML.
-type resource struct {
-	Type       string         `yaml:"Type"`
-	Properties map[string]any `yaml:"Properties"`
-}
-
-// mustRender renders and fails on any error.
-func mustRender(t *testing.T, compose string, extra map[string]string) (render.Diagnostics, map[string]resource) {
-	t.Helper()
-	ds, res := renderCompose(t, compose, extra)
-	if res == nil {
-		t.Fatalf("render failed:\n%s", ds.Error())
-	}
-	return ds, res
-}
-
-// expectRefused checks that rendering fails with an error at path whose
-// message is exactly msg.
-func expectRefused(t *testing.T, compose string, extra map[string]string, path, msg string) {
-	t.Helper()
-	ds, res := renderCompose(t, compose, extra)
-	if res != nil {
-		t.Fatalf("rendered; want the error %s: %s", path, msg)
-	}
-	for _, d := range ds.Errors() {
-		if d.Path == path && d.Message == msg {
-			return
-		}
-	}
-	t.Errorf("no error at %s with message\n  %s\ngot:\n%s", path, msg, ds.Error())
-}
-
-// findDiag returns the diagnostic of that severity at path, or nil.
-func findDiag(ds render.Diagnostics, sev render.Severity, path string) *render.Diagnostic {
-	for i := range ds {
-		if ds[i].Severity == sev && ds[i].Path == path {
-			return &ds[i]
-		}
-	}
-	return nil
-}
-
-func dig(v any, keys ...any) any {
-	for _, k := range keys {
-		switch k := k.(type) {
-		case string:
-			m, ok := v.(map[string]any)
-			if !ok {
-				return nil
-			}
-			v = m[k]
-		case int:
-			l, ok := v.([]any)
-			if !ok || k >= len(l) {
-				return nil
-			}
-			v = l[k]
-		}
-	}
-	return v
-}
-
-func ofType(res map[string]resource, typ string) map[string]resource {
-	out := map[string]resource{}
-	for id, r := range res {
-		if r.Type == typ {
-			out[id] = r
-		}
-	}
-	return out
 }

@@ -1,19 +1,13 @@
 package prometheus_test
 
 import (
-	"context"
-	"maps"
-	"os"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/composex/composex/extensions/internal/rendertest"
 	"gopkg.in/yaml.v3"
-
-	"github.com/composex/composex/extensions"
-	"github.com/composex/composex/render"
 )
 
 // app is a one-service compose file with an x-prometheus block.
@@ -114,10 +108,10 @@ func TestRefused(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			if !tc.prefix {
-				expectRefused(t, tc.compose, tc.extra, tc.path, tc.msg)
+				rendertest.ExpectRefused(t, tc.compose, tc.extra, tc.path, tc.msg)
 				return
 			}
-			ds, res := renderCompose(t, tc.compose, tc.extra)
+			ds, res := rendertest.RenderFiles(t, tc.compose, tc.extra)
 			if res != nil {
 				t.Fatalf("rendered; want an error at %s", tc.path)
 			}
@@ -132,12 +126,12 @@ func TestRefused(t *testing.T) {
 }
 
 // agentConfig returns a family's agent configuration from the template.
-func agentConfig(t *testing.T, res map[string]resource, family string) map[string]any {
+func agentConfig(t *testing.T, res map[string]rendertest.Resource, family string) map[string]any {
 	t.Helper()
 	v := res[family+"CloudWatchAgentConfig"].Properties["Value"]
 	s, ok := v.(string)
 	if !ok {
-		s, _ = dig(v, "Fn::Sub").(string)
+		s, _ = rendertest.Dig(v, "Fn::Sub").(string)
 	}
 	var cfg map[string]any
 	if err := yaml.Unmarshal([]byte(s), &cfg); err != nil {
@@ -148,18 +142,18 @@ func agentConfig(t *testing.T, res map[string]resource, family string) map[strin
 
 func selectors(cfg map[string]any) []string {
 	var out []string
-	for _, d := range dig(cfg, "logs", "metrics_collected", "prometheus", "emf_processor", "metric_declaration").([]any) {
-		out = append(out, toString(dig(d, "metric_selectors", 0)))
+	for _, d := range rendertest.Dig(cfg, "logs", "metrics_collected", "prometheus", "emf_processor", "metric_declaration").([]any) {
+		out = append(out, toString(rendertest.Dig(d, "metric_selectors", 0)))
 	}
 	return out
 }
 
 func toString(v any) string { b, _ := yaml.Marshal(v); return strings.TrimSpace(string(b)) }
 
-func containers(res map[string]resource, family string) map[string]map[string]any {
+func containers(res map[string]rendertest.Resource, family string) map[string]map[string]any {
 	out := map[string]map[string]any{}
-	for _, c := range dig(res[family+"TaskDefinition"].Properties, "ContainerDefinitions").([]any) {
-		out[dig(c, "Name").(string)] = c.(map[string]any)
+	for _, c := range rendertest.Dig(res[family+"TaskDefinition"].Properties, "ContainerDefinitions").([]any) {
+		out[rendertest.Dig(c, "Name").(string)] = c.(map[string]any)
 	}
 	return out
 }
@@ -167,7 +161,7 @@ func containers(res map[string]resource, family string) map[string]map[string]an
 // TestFamilyRulesKept: the rules of every service of a family reach the
 // family's one agent, in service order (compose-x kept the last one's).
 func TestFamilyRulesKept(t *testing.T) {
-	_, res := mustRender(t, `services:
+	_, res := rendertest.MustRenderFiles(t, `services:
   java:
     image: tomcat
     expose: ["9404"]
@@ -187,10 +181,10 @@ func TestFamilyRulesKept(t *testing.T) {
 		t.Errorf("first selector of each declaration: got %v, want %v", got, want)
 	}
 	cs := containers(res, "Shop")
-	if dig(cs["java"], "DockerLabels", "ECS_PROMETHEUS_EXPORTER_PORT_DEMO_SHOP") != "9404" || dig(cs["java"], "DockerLabels", "job") != "jmx-java" {
+	if rendertest.Dig(cs["java"], "DockerLabels", "ECS_PROMETHEUS_EXPORTER_PORT_DEMO_SHOP") != "9404" || rendertest.Dig(cs["java"], "DockerLabels", "job") != "jmx-java" {
 		t.Errorf("java labels: %v", cs["java"]["DockerLabels"])
 	}
-	if dig(cs["web"], "DockerLabels", "ECS_PROMETHEUS_EXPORTER_PORT_DEMO_SHOP") != "9113" || dig(cs["web"], "DockerLabels", "job") != "nginx-web" {
+	if rendertest.Dig(cs["web"], "DockerLabels", "ECS_PROMETHEUS_EXPORTER_PORT_DEMO_SHOP") != "9113" || rendertest.Dig(cs["web"], "DockerLabels", "job") != "nginx-web" {
 		t.Errorf("web labels: %v", cs["web"]["DockerLabels"])
 	}
 	if _, ok := cs["cloudwatch-agent"]; !ok || len(cs) != 3 {
@@ -199,7 +193,7 @@ func TestFamilyRulesKept(t *testing.T) {
 }
 
 func TestNginxExporterSidecar(t *testing.T) {
-	_, res := mustRender(t, `services:
+	_, res := rendertest.MustRenderFiles(t, `services:
   web:
     image: nginx
     ports: ["80:80", {target: 9113}]
@@ -223,7 +217,7 @@ func TestNginxExporterSidecar(t *testing.T) {
 	if toString(exp["DependsOn"]) != "- Condition: START\n  ContainerName: web" || exp["Essential"] != false {
 		t.Errorf("exporter start: %v essential %v", exp["DependsOn"], exp["Essential"])
 	}
-	if dig(exp, "DockerLabels", "job") != "nginx-prometheus-exporter" || dig(cs["web"], "DockerLabels", "job") != nil {
+	if rendertest.Dig(exp, "DockerLabels", "job") != "nginx-prometheus-exporter" || rendertest.Dig(cs["web"], "DockerLabels", "job") != nil {
 		t.Errorf("the exporter, not nginx, carries the discovery labels: %v / %v", exp["DockerLabels"], cs["web"]["DockerLabels"])
 	}
 	if secrets := toString(cs["cloudwatch-agent"]["Secrets"]); !strings.Contains(secrets, "CW_CONFIG_CONTENT") || !strings.Contains(secrets, "PROMETHEUS_CONFIG_CONTENT") {
@@ -232,117 +226,12 @@ func TestNginxExporterSidecar(t *testing.T) {
 }
 
 func TestDebugAloneEnablesScraping(t *testing.T) {
-	_, res := mustRender(t, app("        EnableCWAgentDebug: true\n"), nil)
+	_, res := rendertest.MustRenderFiles(t, app("        EnableCWAgentDebug: true\n"), nil)
 	cfg := agentConfig(t, res, "App")
-	if dig(cfg, "agent", "debug") != true || dig(cfg, "logs", "metrics_collected", "prometheus", "prometheus_config_path") != "env:PROMETHEUS_CONFIG_CONTENT" {
+	if rendertest.Dig(cfg, "agent", "debug") != true || rendertest.Dig(cfg, "logs", "metrics_collected", "prometheus", "prometheus_config_path") != "env:PROMETHEUS_CONFIG_CONTENT" {
 		t.Errorf("agent configuration: %v", cfg)
 	}
 	if _, ok := res["AppPrometheusConfig"]; !ok {
 		t.Errorf("no Prometheus configuration parameter")
 	}
-}
-
-// renderCompose writes compose (and extra files) into a temporary project
-// and renders it with every extension, as `composex render -p demo` does
-// minus the JSON Schemas: the Go checks of the extensions are what these
-// tests assert.
-func renderCompose(t *testing.T, compose string, extra map[string]string) (render.Diagnostics, map[string]resource) {
-	t.Helper()
-	dir := t.TempDir()
-	extra = maps.Clone(extra)
-	if extra == nil {
-		extra = map[string]string{}
-	}
-	extra["docker-compose.yml"] = compose
-	for name, body := range extra {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	out, ds := render.Render(context.Background(), render.Options{
-		Load:       render.LoadOptions{Files: []string{filepath.Join(dir, "docker-compose.yml")}, ProjectName: "demo", Environment: map[string]string{}},
-		Extensions: extensions.All(),
-	})
-	if out == nil || ds.HasErrors() {
-		return ds, nil
-	}
-	var doc struct {
-		Resources map[string]resource `yaml:"Resources"`
-	}
-	if err := yaml.Unmarshal(out.Files[out.Template], &doc); err != nil {
-		t.Fatal(err)
-	}
-	return ds, doc.Resources
-}
-
-// resource is a template resource as parsed from YAML.
-type resource struct {
-	Type       string         `yaml:"Type"`
-	Properties map[string]any `yaml:"Properties"`
-}
-
-// mustRender renders and fails on any error.
-func mustRender(t *testing.T, compose string, extra map[string]string) (render.Diagnostics, map[string]resource) {
-	t.Helper()
-	ds, res := renderCompose(t, compose, extra)
-	if res == nil {
-		t.Fatalf("render failed:\n%s", ds.Error())
-	}
-	return ds, res
-}
-
-// expectRefused checks that rendering fails with an error at path whose
-// message is exactly msg.
-func expectRefused(t *testing.T, compose string, extra map[string]string, path, msg string) {
-	t.Helper()
-	ds, res := renderCompose(t, compose, extra)
-	if res != nil {
-		t.Fatalf("rendered; want the error %s: %s", path, msg)
-	}
-	for _, d := range ds.Errors() {
-		if d.Path == path && d.Message == msg {
-			return
-		}
-	}
-	t.Errorf("no error at %s with message\n  %s\ngot:\n%s", path, msg, ds.Error())
-}
-
-// findDiag returns the diagnostic of that severity at path, or nil.
-func findDiag(ds render.Diagnostics, sev render.Severity, path string) *render.Diagnostic {
-	for i := range ds {
-		if ds[i].Severity == sev && ds[i].Path == path {
-			return &ds[i]
-		}
-	}
-	return nil
-}
-
-func dig(v any, keys ...any) any {
-	for _, k := range keys {
-		switch k := k.(type) {
-		case string:
-			m, ok := v.(map[string]any)
-			if !ok {
-				return nil
-			}
-			v = m[k]
-		case int:
-			l, ok := v.([]any)
-			if !ok || k >= len(l) {
-				return nil
-			}
-			v = l[k]
-		}
-	}
-	return v
-}
-
-func ofType(res map[string]resource, typ string) map[string]resource {
-	out := map[string]resource{}
-	for id, r := range res {
-		if r.Type == typ {
-			out[id] = r
-		}
-	}
-	return out
 }

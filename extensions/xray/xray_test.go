@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -18,31 +17,8 @@ const taskDefType = "AWS::ECS::TaskDefinition"
 
 // containers returns a task definition's containers by name, without
 // their log configuration (the same for every container).
-func containers(t *testing.T, r rendertest.Result, id string) map[string]map[string]any {
-	t.Helper()
-	out := map[string]map[string]any{}
-	for _, c := range r.Get(t, id, taskDefType)["ContainerDefinitions"].([]any) {
-		cd := c.(map[string]any)
-		delete(cd, "LogConfiguration")
-		out[cd["Name"].(string)] = cd
-	}
-	return out
-}
 
 // equalJSON compares a parsed template value with the expected JSON.
-func equalJSON(t *testing.T, what string, got any, want string) {
-	t.Helper()
-	var w any
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatalf("%s: bad expectation: %v", what, err)
-	}
-	g, _ := json.Marshal(got)
-	var gn any
-	_ = json.Unmarshal(g, &gn)
-	if !reflect.DeepEqual(gn, w) {
-		t.Errorf("%s:\n got %s\nwant %s", what, g, want)
-	}
-}
 
 // daemonGolden is the daemon sidecar of every family with x-xray: true.
 const daemonGolden = `{
@@ -74,20 +50,20 @@ services:
 func TestDaemonSidecar(t *testing.T) {
 	r := rendertest.MustRender(t, twoServices)
 	for _, fam := range []string{"Api", "Web"} {
-		cs := containers(t, r, fam+"TaskDefinition")
-		equalJSON(t, fam+" daemon", cs["xray-daemon"], daemonGolden)
+		cs := rendertest.Containers(t, r, fam+"TaskDefinition")
+		rendertest.EqualJSON(t, fam+" daemon", cs["xray-daemon"], daemonGolden)
 		arns := r.Get(t, fam+"TaskRole", "AWS::IAM::Role")["ManagedPolicyArns"]
-		equalJSON(t, fam+" task role", arns, `[{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"}]`)
+		rendertest.EqualJSON(t, fam+" task role", arns, `[{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"}]`)
 	}
-	api := containers(t, r, "ApiTaskDefinition")["api"]
-	equalJSON(t, "api env (the user's address is kept)", api["Environment"], `[{"Name": "AWS_XRAY_DAEMON_ADDRESS", "Value": "xray.internal:2000"}]`)
-	equalJSON(t, "api starts after the daemon", api["DependsOn"], `[{"Condition": "START", "ContainerName": "xray-daemon"}]`)
-	web := containers(t, r, "WebTaskDefinition")["web"]
-	equalJSON(t, "web env (legacy x-ray)", web["Environment"], `[{"Name": "AWS_XRAY_DAEMON_ADDRESS", "Value": "127.0.0.1:2000"}]`)
+	api := rendertest.Containers(t, r, "ApiTaskDefinition")["api"]
+	rendertest.EqualJSON(t, "api env (the user's address is kept)", api["Environment"], `[{"Name": "AWS_XRAY_DAEMON_ADDRESS", "Value": "xray.internal:2000"}]`)
+	rendertest.EqualJSON(t, "api starts after the daemon", api["DependsOn"], `[{"Condition": "START", "ContainerName": "xray-daemon"}]`)
+	web := rendertest.Containers(t, r, "WebTaskDefinition")["web"]
+	rendertest.EqualJSON(t, "web env (legacy x-ray)", web["Environment"], `[{"Name": "AWS_XRAY_DAEMON_ADDRESS", "Value": "127.0.0.1:2000"}]`)
 	if _, ok := r.Resources["QuietTaskDefinition"]; !ok {
 		t.Fatal("quiet family missing")
 	}
-	if _, has := containers(t, r, "QuietTaskDefinition")["xray-daemon"]; has {
+	if _, has := rendertest.Containers(t, r, "QuietTaskDefinition")["xray-daemon"]; has {
 		t.Error("a family without x-xray got a daemon")
 	}
 	rendertest.CfnLint(t, r.Template)
@@ -129,15 +105,15 @@ services:
 	if !strings.Contains(string(out), "ApiXRayDaemonImage:") || !strings.Contains(string(out), "Default: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/xray:3.3.14") {
 		t.Errorf("OverrideImage must become the family's image parameter default")
 	}
-	equalJSON(t, "api daemon image", containers(t, r, "ApiTaskDefinition")["xray-daemon"]["Image"], `{"Ref": "ApiXRayDaemonImage"}`)
-	web := containers(t, r, "WebTaskDefinition")
+	rendertest.EqualJSON(t, "api daemon image", rendertest.Containers(t, r, "ApiTaskDefinition")["xray-daemon"]["Image"], `{"Ref": "ApiXRayDaemonImage"}`)
+	web := rendertest.Containers(t, r, "WebTaskDefinition")
 	if web["xray-daemon"]["Image"].(map[string]any)["Ref"] != "XrayDaemonImage" {
 		t.Errorf("the family's own xray-daemon service must be reused, got %v", web["xray-daemon"]["Image"])
 	}
 	if len(web) != 2 {
 		t.Errorf("want web and its xray-daemon service only, got %d containers", len(web))
 	}
-	equalJSON(t, "web depends on the reused daemon", web["web"]["DependsOn"], `[{"Condition": "START", "ContainerName": "xray-daemon"}]`)
+	rendertest.EqualJSON(t, "web depends on the reused daemon", web["web"]["DependsOn"], `[{"Condition": "START", "ContainerName": "xray-daemon"}]`)
 	if strings.Contains(string(out), "XRayDaemonImage:\n    Default: public.ecr.aws") {
 		t.Errorf("no family uses the pinned daemon, so its parameter must not be declared")
 	}
@@ -197,25 +173,25 @@ services:
     image: busybox:1.36
     x-xray: {Collector: cloudwatch-agent}
 `)
-	cs := containers(t, r, "ApiTaskDefinition")
+	cs := rendertest.Containers(t, r, "ApiTaskDefinition")
 	if _, has := cs["xray-daemon"]; has {
 		t.Error("the agent collects; no daemon may run")
 	}
 	if len(cs) != 2 {
 		t.Errorf("want api and one agent (shared with x-prometheus), got %d containers", len(cs))
 	}
-	equalJSON(t, "agent ports", cs["cloudwatch-agent"]["PortMappings"], `[
+	rendertest.EqualJSON(t, "agent ports", cs["cloudwatch-agent"]["PortMappings"], `[
 		{"ContainerPort": 2000, "Name": "xray_udp", "Protocol": "udp"},
 		{"ContainerPort": 4317, "Name": "otlp_grpc", "Protocol": "tcp"},
 		{"ContainerPort": 4318, "Name": "otlp_http", "Protocol": "tcp"}]`)
-	equalJSON(t, "api env", cs["api"]["Environment"], `[
+	rendertest.EqualJSON(t, "api env", cs["api"]["Environment"], `[
 		{"Name": "AWS_XRAY_DAEMON_ADDRESS", "Value": "127.0.0.1:2000"},
 		{"Name": "OTEL_EXPORTER_OTLP_ENDPOINT", "Value": "http://collector:4318"},
 		{"Name": "OTEL_EXPORTER_OTLP_PROTOCOL", "Value": "http/protobuf"}]`)
-	equalJSON(t, "api starts after the agent", cs["api"]["DependsOn"], `[{"Condition": "START", "ContainerName": "cloudwatch-agent"}]`)
+	rendertest.EqualJSON(t, "api starts after the agent", cs["api"]["DependsOn"], `[{"Condition": "START", "ContainerName": "cloudwatch-agent"}]`)
 
 	cfg := agentConfig(t, schema, r, "ApiCloudWatchAgentConfig")
-	equalJSON(t, "traces section", cfg["traces"], `{"traces_collected": {
+	rendertest.EqualJSON(t, "traces section", cfg["traces"], `{"traces_collected": {
 		"xray": {"bind_address": "0.0.0.0:2000"},
 		"otlp": {"grpc_endpoint": "0.0.0.0:4317", "http_endpoint": "0.0.0.0:4318"}}}`)
 	if cfg["logs"] == nil {
@@ -225,7 +201,7 @@ services:
 	if lone["logs"] != nil || lone["traces"] == nil {
 		t.Errorf("a trace-only agent has only the traces section: %v", lone)
 	}
-	equalJSON(t, "task role", r.Get(t, "LoneTaskRole", "AWS::IAM::Role")["ManagedPolicyArns"],
+	rendertest.EqualJSON(t, "task role", r.Get(t, "LoneTaskRole", "AWS::IAM::Role")["ManagedPolicyArns"],
 		`[{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"}]`)
 	rendertest.CfnLint(t, r.Template)
 }
@@ -280,12 +256,12 @@ func TestMysfitsFixture(t *testing.T) {
 	}
 	r := rendertest.MustRender(t, string(data))
 	for _, fam := range []string{"Like", "Monolith"} {
-		cs := containers(t, r, fam+"TaskDefinition")
-		equalJSON(t, fam+" daemon", cs["xray-daemon"], daemonGolden)
+		cs := rendertest.Containers(t, r, fam+"TaskDefinition")
+		rendertest.EqualJSON(t, fam+" daemon", cs["xray-daemon"], daemonGolden)
 	}
-	like := containers(t, r, "LikeTaskDefinition")
+	like := rendertest.Containers(t, r, "LikeTaskDefinition")
 	for _, app := range []string{"like", "metadata-proxy"} {
-		equalJSON(t, app+" depends on the daemon", like[app]["DependsOn"], `[{"Condition": "START", "ContainerName": "xray-daemon"}]`)
+		rendertest.EqualJSON(t, app+" depends on the daemon", like[app]["DependsOn"], `[{"Condition": "START", "ContainerName": "xray-daemon"}]`)
 	}
 	rendertest.CfnLint(t, r.Template)
 	out := rendertest.Moto(t, r.Template)

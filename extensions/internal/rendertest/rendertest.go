@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -46,8 +47,20 @@ type Resource struct {
 // with extensions.All(), as `composex render` does minus the JSON Schemas.
 func Render(t *testing.T, compose string) Result {
 	t.Helper()
+	return RenderWith(t, compose, nil)
+}
+
+// RenderWith is Render with more files beside the compose file (a scrape
+// configuration, an env file), by name.
+func RenderWith(t *testing.T, compose string, extra map[string]string) Result {
+	t.Helper()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "docker-compose.yml")
+	for name, body := range extra {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := os.WriteFile(file, []byte(compose), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -84,16 +97,75 @@ func MustRender(t *testing.T, compose string) Result {
 	return r
 }
 
-// Of returns the resources of one type, by logical ID.
-func (r Result) Of(typ string) map[string]Resource {
+// RenderFiles renders like RenderWith and returns the diagnostics and, when
+// the render succeeded, the resources (nil otherwise).
+func RenderFiles(t *testing.T, compose string, extra map[string]string) (render.Diagnostics, map[string]Resource) {
+	t.Helper()
+	r := RenderWith(t, compose, extra)
+	return r.Diags, r.Resources
+}
+
+// MustRenderFiles is RenderFiles failing the test on any error.
+func MustRenderFiles(t *testing.T, compose string, extra map[string]string) (render.Diagnostics, map[string]Resource) {
+	t.Helper()
+	r := RenderWith(t, compose, extra)
+	if r.Template == "" {
+		t.Fatalf("render failed:\n%s", r.Diags.Error())
+	}
+	return r.Diags, r.Resources
+}
+
+// ExpectRefused checks that rendering fails with an error at path whose
+// message is exactly msg.
+func ExpectRefused(t *testing.T, compose string, extra map[string]string, path, msg string) {
+	t.Helper()
+	ds, res := RenderFiles(t, compose, extra)
+	if res != nil {
+		t.Fatalf("rendered; want the error %s: %s", path, msg)
+	}
+	for _, d := range ds.Errors() {
+		if d.Path == path && d.Message == msg {
+			return
+		}
+	}
+	t.Errorf("no error at %s with message\n  %s\ngot:\n%s", path, msg, ds.Error())
+}
+
+// Dig follows map keys (strings) and list indexes (ints) into a parsed
+// template value; nil when the path does not exist.
+func Dig(v any, keys ...any) any {
+	for _, k := range keys {
+		switch k := k.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil
+			}
+			v = m[k]
+		case int:
+			l, ok := v.([]any)
+			if !ok || k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		}
+	}
+	return v
+}
+
+// OfType returns the resources of one type, by logical ID.
+func OfType(res map[string]Resource, typ string) map[string]Resource {
 	out := map[string]Resource{}
-	for id, res := range r.Resources {
-		if res.Type == typ {
-			out[id] = res
+	for id, r := range res {
+		if r.Type == typ {
+			out[id] = r
 		}
 	}
 	return out
 }
+
+// Of returns the resources of one type, by logical ID.
+func (r Result) Of(typ string) map[string]Resource { return OfType(r.Resources, typ) }
 
 // Get returns a resource's properties, failing when it is missing or of
 // another type.
@@ -182,4 +254,33 @@ func Moto(t *testing.T, template string) map[string]any {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
+}
+
+// Containers returns a task definition's containers by name, without their
+// log configuration (the same in every container).
+func Containers(t *testing.T, r Result, id string) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	for _, c := range r.Get(t, id, "AWS::ECS::TaskDefinition")["ContainerDefinitions"].([]any) {
+		cd := c.(map[string]any)
+		delete(cd, "LogConfiguration")
+		out[cd["Name"].(string)] = cd
+	}
+	return out
+}
+
+// EqualJSON compares a parsed template value with the JSON text of what
+// it must be.
+func EqualJSON(t *testing.T, what string, got any, want string) {
+	t.Helper()
+	var w any
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Fatalf("%s: bad expectation: %v", what, err)
+	}
+	g, _ := json.Marshal(got)
+	var gn any
+	_ = json.Unmarshal(g, &gn)
+	if !reflect.DeepEqual(gn, w) {
+		t.Errorf("%s:\n got %s\nwant %s", what, g, want)
+	}
 }
