@@ -13,21 +13,6 @@ import (
 	"testing"
 )
 
-// notYet lists the bad inputs that composex cannot refuse yet because the
-// x- extension they misuse is not implemented: today it is only warned
-// about and the file renders. The test asserts that they still render, so
-// whoever implements the extension must move the file out of this map and
-// thereby check its `# expect:` lines.
-var notYet = map[string]string{
-	// Empty: every x- extension that a fixture misuses is implemented, and
-	// each fixture's expect lines are checked.
-}
-
-// knownBugs lists bad inputs that composex refuses (exit 1, nothing
-// written, no panic) but not yet as fixtures/invalid/README.md asks. The
-// test asserts the deviation is still there, so a fix must remove the entry.
-var knownBugs = map[string]string{}
-
 // TestInvalidFixtures runs `composex render` on every file of
 // shared/fixtures/invalid and checks it is refused as the folder's README
 // says: exit status 1, every `# expect:` regex matches stderr (ignoring
@@ -40,18 +25,6 @@ func TestInvalidFixtures(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatalf("no *.yml in %s/fixtures/invalid", sharedDir())
 	}
-	seen := map[string]bool{}
-	for _, f := range files {
-		seen[filepath.Base(f)] = true
-	}
-	for _, m := range []map[string]string{notYet, knownBugs} {
-		for name := range m {
-			if !seen[name] {
-				t.Errorf("%s is listed in notYet or knownBugs but is not in fixtures/invalid; drop the entry", name)
-			}
-		}
-	}
-
 	bin := filepath.Join(t.TempDir(), "composex")
 	build := exec.Command("go", "build", "-o", bin, "github.com/composex/composex/cmd/composex")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -63,30 +36,11 @@ func TestInvalidFixtures(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := refuse(t, bin, file)
 			problems := r.problems(t, file)
-			switch {
-			case notYet[name] != "":
-				t.Logf("%s: not refused yet (%s)", name, notYet[name])
-				if r.crashed() {
-					t.Errorf("crashed:\n%s", r.output)
-				}
-				if r.code != 0 {
-					t.Errorf("now exits %d: remove %s from notYet so that its expect lines are checked\n%s", r.code, name, r.output)
-				}
-			case knownBugs[name] != "":
-				t.Logf("%s: refused, with a known bug: %s", name, knownBugs[name])
-				if r.code != 1 || r.crashed() || len(r.left) > 0 {
-					t.Errorf("must still be refused (exit 1, no panic, nothing written); got exit %d, left %v\n%s", r.code, r.left, r.output)
-				}
-				if len(problems) == 0 {
-					t.Errorf("now refused as fixtures/invalid/README.md says: remove %s from knownBugs", name)
-				}
-			default:
-				for _, p := range problems {
-					t.Error(p)
-				}
-				if len(problems) > 0 {
-					t.Logf("composex output:\n%s", r.output)
-				}
+			for _, p := range problems {
+				t.Error(p)
+			}
+			if len(problems) > 0 {
+				t.Logf("composex output:\n%s", r.output)
 			}
 		})
 	}

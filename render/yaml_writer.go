@@ -21,7 +21,7 @@ type yamlWriter struct {
 func writeYAML(tree Tree) []byte {
 	var w yamlWriter
 	w.b.Grow(64 * 1024)
-	w.mapping(tree, 0, true)
+	w.mapping(tree, 0, templateMap)
 	return []byte(w.b.String())
 }
 
@@ -31,65 +31,45 @@ func (w *yamlWriter) indent(n int) {
 	}
 }
 
+// mapKind tells a mapping's place in the template: a resource's keys are
+// written with Type first, every other mapping in sorted order.
+type mapKind int
+
+const (
+	plainMap mapKind = iota
+	templateMap
+	resourcesMap
+	resourceMap
+)
+
+// child is the kind of the mapping under key k of a mapping of this kind.
+func (kind mapKind) child(k string) mapKind {
+	switch {
+	case kind == templateMap && k == "Resources":
+		return resourcesMap
+	case kind == resourcesMap:
+		return resourceMap
+	}
+	return plainMap
+}
+
 // mapping writes the keys of m at the given indent; the first key goes on
-// the current line when inline (after "- ").
-func (w *yamlWriter) mapping(m map[string]any, indent int, top bool) {
+// the current line (after "- " or the indent already written).
+func (w *yamlWriter) mapping(m map[string]any, indent int, kind mapKind) {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	if kind == resourceMap {
+		sort.SliceStable(keys, func(i, j int) bool { return keys[i] == "Type" && keys[j] != "Type" })
+	}
 	for i, k := range keys {
 		if i > 0 {
 			w.indent(indent)
 		}
 		w.key(k, indent)
-		v := m[k]
-		if top && k == "Resources" {
-			if res, ok := v.(map[string]any); ok && len(res) > 0 {
-				w.b.WriteByte('\n')
-				w.resources(res, indent+2)
-				continue
-			}
-		}
-		w.value(v, indent)
-	}
-}
-
-// resources writes each resource with its Type first.
-func (w *yamlWriter) resources(m map[string]any, indent int) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		w.indent(indent)
-		w.key(k, indent)
-		r, ok := m[k].(map[string]any)
-		if !ok || len(r) == 0 {
-			w.value(m[k], indent)
-			continue
-		}
-		w.b.WriteByte('\n')
-		inner := indent + 2
-		if t, ok := r["Type"]; ok {
-			w.indent(inner)
-			w.key("Type", inner)
-			w.value(t, inner)
-		}
-		rest := make([]string, 0, len(r))
-		for rk := range r {
-			if rk != "Type" {
-				rest = append(rest, rk)
-			}
-		}
-		sort.Strings(rest)
-		for _, rk := range rest {
-			w.indent(inner)
-			w.key(rk, inner)
-			w.value(r[rk], inner)
-		}
+		w.value(m[k], indent, kind.child(k))
 	}
 }
 
@@ -111,7 +91,7 @@ func (w *yamlWriter) key(k string, indent int) {
 
 // value writes what follows "key:" (or "- "): a scalar on the same line, a
 // collection on the next lines.
-func (w *yamlWriter) value(v any, indent int) {
+func (w *yamlWriter) value(v any, indent int, kind mapKind) {
 	switch t := v.(type) {
 	case map[string]any:
 		if len(t) == 0 {
@@ -120,7 +100,7 @@ func (w *yamlWriter) value(v any, indent int) {
 		}
 		w.b.WriteByte('\n')
 		w.indent(indent + 2)
-		w.mapping(t, indent+2, false)
+		w.mapping(t, indent+2, kind)
 	case []any:
 		if len(t) == 0 {
 			w.b.WriteString(" []\n")
@@ -146,7 +126,7 @@ func (w *yamlWriter) sequence(l []any, indent int) {
 				continue
 			}
 			w.b.WriteByte(' ')
-			w.mapping(t, indent+2, false)
+			w.mapping(t, indent+2, plainMap)
 		case []any:
 			if len(t) == 0 {
 				w.b.WriteString(" []\n")

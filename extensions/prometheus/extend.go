@@ -57,12 +57,13 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 			}
 			p := agent.Prometheus
 			if sc := ci.ScrapingConfiguration; sc != nil {
-				if scrapeFrom != "" && (p.Interval != sc.Interval || p.Timeout != sc.Timeout || p.ConfigFile != configFile(in, sc)) {
+				file := configFile(in, sc)
+				if scrapeFrom != "" && (p.Interval != sc.Interval || p.Timeout != sc.Timeout || p.ConfigFile != file) {
 					ds.Errorf(s.Name, render.ServicePath(s.Name, key, "ContainersInsights.ScrapingConfiguration"),
 						"family %s: %s and %s set different scraping configurations; a task has one CloudWatch agent, give them the same", f.Name, scrapeFrom, s.Name)
 				}
 				scrapeFrom = s.Name
-				p.Interval, p.Timeout, p.ConfigFile = sc.Interval, sc.Timeout, configFile(in, sc)
+				p.Interval, p.Timeout, p.ConfigFile = sc.Interval, sc.Timeout, file
 			}
 			userJob := s.Labels["job"]
 			if t := ci.CollectForJavaJmx; t != nil && t.Enabled {
