@@ -77,16 +77,25 @@ func (w *yamlWriter) mapping(m map[string]any, indent int, kind mapKind) {
 // key (a very long docker label, say) is written in the explicit "? k"
 // form, with its ":" on the next line at the same indent.
 func (w *yamlWriter) key(k string, indent int) {
-	if len(k) > 1000 {
+	start := w.b.Len()
+	w.scalarText(k)
+	// The limit is on the key as written, escapes and quotes included.
+	if w.b.Len()-start > 1000 {
+		written := w.b.String()[start:]
+		w.truncate(start)
 		w.b.WriteString("? ")
-		w.scalarText(k)
+		w.b.WriteString(written)
 		w.b.WriteByte('\n')
 		w.indent(indent)
-		w.b.WriteByte(':')
-		return
 	}
-	w.scalarText(k)
 	w.b.WriteByte(':')
+}
+
+// truncate drops what was written after n bytes.
+func (w *yamlWriter) truncate(n int) {
+	kept := w.b.String()[:n]
+	w.b.Reset()
+	w.b.WriteString(kept)
 }
 
 // value writes what follows "key:" (or "- "): a scalar on the same line, a
