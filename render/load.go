@@ -80,6 +80,10 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 		files[i] = displayPath(f)
 	}
 	sources := ReadSources(files)
+	expanded, gds := sources.Guard()
+	if gds.HasErrors() {
+		return nil, gds
+	}
 	wd, err := po.GetWorkingDir()
 	if err != nil {
 		ds.Add(loaderDiagnostic(err, sources))
@@ -94,7 +98,13 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 		details.ConfigFiles = append(details.ConfigFiles, types.ConfigFile{Filename: "composex-x-secrets", Content: patch})
 	}
 	details.Environment = po.Environment
-	loadOpts := []func(*loader.Options){}
+	loadOpts := []func(*loader.Options){
+		// compose-go caps the nodes its reset pass visits at 100,000, which
+		// a 3000-service file passes. composex has bounded what the files'
+		// aliases expand to (Guard), so the cap can follow the file's size:
+		// bombs are refused above, and legitimate projects load.
+		func(o *loader.Options) { o.MaxNodeVisits = loaderNodeBudget(expanded) },
+	}
 	if opts.ProjectName != "" {
 		loadOpts = append(loadOpts, func(o *loader.Options) { o.SetProjectName(opts.ProjectName, true) })
 	} else if !namedInFiles(sources) {
@@ -110,6 +120,13 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 		return nil, ds
 	}
 	return &Input{Project: project, Sources: sources}, ds
+}
+
+// loaderNodeBudget is compose-go's node-visit cap for files that expand to
+// n nodes: the reset pass visits each node a few times (once per merge of
+// the files and their overrides).
+func loaderNodeBudget(n int) int {
+	return 100_000 + 4*n
 }
 
 // displayPath shows a file relative to the current directory when it is

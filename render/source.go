@@ -1,6 +1,8 @@
 package render
 
 import (
+	"fmt"
+	"io"
 	"maps"
 	"os"
 	"slices"
@@ -20,20 +22,62 @@ type Sources struct {
 type sourceFile struct {
 	name string
 	root *yaml.Node
+	// tooLarge is set when the file passed maxComposeFileBytes and was not
+	// read; its size is what the message reports.
+	tooLarge int64
 }
 
 // ReadSources parses each file once; a file that cannot be parsed is skipped
-// here because the loader reports its syntax error with a line already.
+// here because the loader reports its syntax error with a line already. A
+// file over maxComposeFileBytes is not read at all (Guard reports it).
 func ReadSources(files []string) *Sources {
 	s := &Sources{}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		fi, err := os.Stat(f)
 		if err != nil {
+			continue
+		}
+		if fi.Size() > maxComposeFileBytes {
+			s.files = append(s.files, sourceFile{name: f, tooLarge: fi.Size()})
+			continue
+		}
+		fh, err := os.Open(f)
+		if err != nil {
+			continue
+		}
+		// Read at most one byte past the limit: a file that grows while it
+		// is read (a FIFO, /dev/zero) is caught the same way.
+		data, err := io.ReadAll(io.LimitReader(fh, maxComposeFileBytes+1))
+		fh.Close()
+		if err != nil {
+			continue
+		}
+		if len(data) > maxComposeFileBytes {
+			s.files = append(s.files, sourceFile{name: f, tooLarge: int64(len(data))})
 			continue
 		}
 		s.AddBytes(f, data)
 	}
 	return s
+}
+
+// Guard applies the limits of guard.go to every file and returns the total
+// number of nodes the files expand to, which sizes compose-go's own cap.
+func (s *Sources) Guard() (expanded int, ds Diagnostics) {
+	for _, f := range s.files {
+		if f.tooLarge > 0 {
+			ds.Add(Diagnostic{Severity: Error, File: f.name,
+				Message: fmt.Sprintf("compose file of %d bytes or more: the limit is %d bytes (64 MiB)", f.tooLarge, maxComposeFileBytes)})
+			continue
+		}
+		if f.root == nil {
+			continue
+		}
+		e, fds := guardSource(f.name, f.root)
+		expanded += e.expanded
+		ds.Add(fds...)
+	}
+	return expanded, ds
 }
 
 // AddBytes indexes one file's content under its name.

@@ -1,0 +1,117 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Limits on what one compose file may make composex do. They bound the work
+// of hostile input (compose files arrive in pull requests) without refusing
+// any legitimate project: a generated 5000-service file is about 160,000
+// nodes and expands to the same number, so the bounds sit far above that.
+const (
+	// maxComposeFileBytes bounds one compose file; it is read whole.
+	maxComposeFileBytes = 64 << 20
+	// maxScalarBytes bounds one value: no compose or x- value is near it,
+	// and a larger one ends in a template CloudFormation refuses anyway.
+	maxScalarBytes = 1 << 20
+	// maxExpansionFactor and minExpansionBudget bound what aliases expand to:
+	// the expanded tree may be this many times the file's own node count,
+	// or this many nodes, whichever is larger.
+	maxExpansionFactor = 20
+	minExpansionBudget = 1_000_000
+)
+
+// expansion is what a file's YAML tree amounts to once its aliases are
+// followed: what compose-go's loader will walk.
+type expansion struct {
+	literal  int // nodes as written
+	expanded int // nodes with every alias replaced by what it names
+}
+
+// guardSource checks one parsed file against the limits: an alias that
+// refers to a node containing itself (x: &x {<<: *x}), aliases that expand
+// past the budget (a billion laughs), and an oversized value. It returns the
+// file's expansion for sizing the loader's own cap.
+func guardSource(name string, root *yaml.Node) (expansion, Diagnostics) {
+	var ds Diagnostics
+	var e expansion
+	var countLiteral func(n *yaml.Node, path []string)
+	countLiteral = func(n *yaml.Node, path []string) {
+		e.literal++
+		if n.Kind == yaml.ScalarNode && len(n.Value) > maxScalarBytes && len(ds) < 10 {
+			ds.Add(Diagnostic{Severity: Error, File: name, Line: n.Line, Column: n.Column, Path: strings.Join(path, "."),
+				Service: serviceOfPath(strings.Join(path, ".")),
+				Message: fmt.Sprintf("value of %d bytes: the limit for one value is %d bytes (1 MiB)", len(n.Value), maxScalarBytes)})
+		}
+		for i, c := range n.Content {
+			if n.Kind == yaml.MappingNode && i%2 == 1 {
+				countLiteral(c, append(path, n.Content[i-1].Value))
+			} else {
+				countLiteral(c, path)
+			}
+		}
+	}
+	countLiteral(root, nil)
+	budget := max(minExpansionBudget, maxExpansionFactor*e.literal)
+
+	// Expanded size per node, memoized: each node is measured once, so the
+	// check is linear in the file however the aliases multiply.
+	size := map[*yaml.Node]int{}
+	onPath := map[*yaml.Node]bool{}
+	var measure func(n *yaml.Node) (int, *yaml.Node)
+	measure = func(n *yaml.Node) (int, *yaml.Node) {
+		if s, ok := size[n]; ok {
+			return s, nil
+		}
+		if onPath[n] {
+			return 0, n
+		}
+		onPath[n] = true
+		defer delete(onPath, n)
+		total := 1
+		kids := n.Content
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			kids = []*yaml.Node{n.Alias}
+		}
+		for _, c := range kids {
+			s, cycle := measure(c)
+			if cycle != nil {
+				return 0, cycle
+			}
+			total += s
+			if total > budget {
+				total = budget + 1 // saturate: past the budget is past it
+			}
+		}
+		size[n] = total
+		return total, nil
+	}
+	total, cycle := measure(root)
+	switch {
+	case cycle != nil:
+		ds.Add(Diagnostic{Severity: Error, File: name, Line: cycle.Line, Column: cycle.Column,
+			Message: fmt.Sprintf("the YAML anchor %q is used inside its own value (an alias that refers to itself never ends): give the repeated block its own anchor outside it", cycle.Anchor)})
+	case total > budget:
+		ds.Add(Diagnostic{Severity: Error, File: name, Line: firstAlias(root),
+			Message: fmt.Sprintf("YAML aliases expand this file of %d nodes to more than %d nodes (the limit is %d times the file's own size, at least %d): an alias bomb, or anchors nested too deep", e.literal, budget, maxExpansionFactor, minExpansionBudget)})
+	}
+	e.expanded = total
+	return e, ds
+}
+
+// firstAlias returns the line of the first alias in the file, where a
+// reader should start looking.
+func firstAlias(n *yaml.Node) int {
+	if n.Kind == yaml.AliasNode {
+		return n.Line
+	}
+	for _, c := range n.Content {
+		if l := firstAlias(c); l > 0 {
+			return l
+		}
+	}
+	return 0
+}

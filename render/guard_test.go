@@ -1,0 +1,106 @@
+package render
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// billionLaughs builds the classic alias bomb: nine levels of nine aliases
+// of the level below, 9^9 nodes from about a hundred.
+func billionLaughs() string {
+	var b strings.Builder
+	b.WriteString("services:\n  web:\n    image: nginx:1.27\nx-l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	for i := 1; i <= 8; i++ {
+		fmt.Fprintf(&b, "x-l%d: &l%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d, ", i-1), 9), ", "))
+	}
+	return b.String()
+}
+
+// Hostile YAML is refused before compose-go walks it, fast, with the file,
+// line and what the limit is. Each case used to hang, exhaust memory or
+// pass: the self-merge ran compose-go's reset pass for minutes.
+func TestGuardRefusesHostileYAML(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		line      int
+		path      string
+		want      string
+	}{
+		{"an anchor merged into itself", "services:\n  web:\n    image: nginx:1.27\nx-loop: &x {<<: *x}\n", 4, "",
+			`the YAML anchor "x" is used inside its own value`},
+		{"an anchor inside its own sequence", "services:\n  web:\n    image: nginx:1.27\nx-loop: &y [a, *y]\n", 4, "",
+			`the YAML anchor "y" is used inside its own value`},
+		{"a billion laughs", billionLaughs(), 5, "",
+			"YAML aliases expand this file of 106 nodes to more than 1000000 nodes"},
+		{"a value of 2 MiB", "services:\n  web:\n    image: nginx:1.27\n    environment:\n      BIG: " + strings.Repeat("a", 2<<20) + "\n", 5, "services.web.environment.BIG",
+			"value of 2097152 bytes: the limit for one value is 1048576 bytes (1 MiB)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			_, ds := renderYAML(t, tc.src, Options{})
+			if !ds.HasErrors() {
+				t.Fatal("accepted")
+			}
+			d := ds.Errors()[0]
+			if !strings.Contains(d.Message, tc.want) || d.Line != tc.line || d.Path != tc.path || d.File == "" {
+				t.Fatalf("got %s (line %d, path %q), want line %d path %q containing %q", d, d.Line, d.Path, tc.line, tc.path, tc.want)
+			}
+			if len(ds.Errors()) != 1 {
+				t.Fatalf("one problem, one message; got:\n%s", ds.Error())
+			}
+			if took := time.Since(start); took > 20*time.Second {
+				// A bound on a hang, not a timing assertion: the guard is
+				// linear and takes milliseconds.
+				t.Fatalf("took %s", took)
+			}
+		})
+	}
+}
+
+// Anchors used the ordinary way (a shared block merged into many services)
+// pass the guard untouched.
+func TestGuardAcceptsOrdinaryAnchors(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x-common: &common\n  image: nginx:1.27\n  environment:\n    LOG_LEVEL: info\nservices:\n")
+	for i := 0; i < 50; i++ {
+		fmt.Fprintf(&b, "  web%d:\n    <<: *common\n", i)
+	}
+	out, ds := renderYAML(t, b.String(), Options{})
+	if out == nil || ds.HasErrors() {
+		t.Fatalf("refused:\n%s", ds.Error())
+	}
+}
+
+// A compose file past 64 MiB is refused without being read.
+func TestGuardRefusesAHugeFile(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "compose.yaml")
+	fh, err := os.Create(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fh.WriteString("services:\n  web:\n    image: nginx:1.27\n")
+	if err := fh.Truncate(maxComposeFileBytes + 10); err != nil { // sparse: no 64 MiB written
+		t.Fatal(err)
+	}
+	fh.Close()
+	s := ReadSources([]string{f})
+	_, ds := s.Guard()
+	if len(ds) != 1 || ds[0].File != f || !strings.Contains(ds[0].Message, "the limit is 67108864 bytes (64 MiB)") {
+		t.Fatalf("got %v", ds)
+	}
+}
+
+// The loader's node cap grows with the file, never below compose-go's own.
+func TestLoaderNodeBudget(t *testing.T) {
+	if got := loaderNodeBudget(0); got != 100_000 {
+		t.Fatalf("budget of an empty file = %d", got)
+	}
+	if a, b := loaderNodeBudget(100_000), loaderNodeBudget(200_000); b-a != a-loaderNodeBudget(0) {
+		t.Fatalf("budget is not linear: %d, %d", a, b)
+	}
+}
