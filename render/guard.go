@@ -22,6 +22,12 @@ const (
 	// or this many nodes, whichever is larger.
 	maxExpansionFactor = 20
 	minExpansionBudget = 1_000_000
+	// maxNesting bounds the depth of the tree: the deepest compose key is
+	// about ten levels down, and every walker that follows stays shallow.
+	maxNesting = 200
+	// maxGuardErrors keeps a hostile file from producing a flood of
+	// messages: the first ones say what is wrong.
+	maxGuardErrors = 20
 )
 
 // expansion is what a file's YAML tree amounts to once its aliases are
@@ -38,23 +44,55 @@ type expansion struct {
 func guardSource(name string, root *yaml.Node) (expansion, Diagnostics) {
 	var ds Diagnostics
 	var e expansion
-	var countLiteral func(n *yaml.Node, path []string)
-	countLiteral = func(n *yaml.Node, path []string) {
-		e.literal++
-		if n.Kind == yaml.ScalarNode && len(n.Value) > maxScalarBytes && len(ds) < 10 {
-			ds.Add(Diagnostic{Severity: Error, File: name, Line: n.Line, Column: n.Column, Path: strings.Join(path, "."),
-				Service: serviceOfPath(strings.Join(path, ".")),
-				Message: fmt.Sprintf("value of %d bytes: the limit for one value is %d bytes (1 MiB)", len(n.Value), maxScalarBytes)})
+	report := func(n *yaml.Node, path []string, format string, args ...any) {
+		if len(ds) >= maxGuardErrors {
+			return
 		}
-		for i, c := range n.Content {
-			if n.Kind == yaml.MappingNode && i%2 == 1 {
-				countLiteral(c, append(path, n.Content[i-1].Value))
-			} else {
-				countLiteral(c, path)
+		p := joinPath(path)
+		ds.Add(Diagnostic{Severity: Error, File: name, Line: n.Line, Column: n.Column, Path: p,
+			Service: serviceOfPath(p), Message: fmt.Sprintf(format, args...)})
+	}
+	var countLiteral func(n *yaml.Node, path []string, depth int)
+	countLiteral = func(n *yaml.Node, path []string, depth int) {
+		e.literal++
+		if depth > maxNesting {
+			report(n, path, "nesting deeper than %d levels: no compose or x- key needs that many", maxNesting)
+			return
+		}
+		if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
+			// !Ref, !GetAtt, !Sub...: CloudFormation's short forms would
+			// make user text live in the template. Compose has no tags.
+			report(n, path, "the YAML tag %s is not allowed: compose files have no tags, and composex never lets a compose file write CloudFormation functions (write the value as plain text)", n.Tag)
+		}
+		if n.Kind == yaml.ScalarNode {
+			if len(n.Value) > maxScalarBytes {
+				report(n, path, "value of %d bytes: the limit for one value is %d bytes (1 MiB)", len(n.Value), maxScalarBytes)
+			}
+			if n.ShortTag() == "!!float" && isNaNOrInf(n.Value) {
+				report(n, path, "%s is not a number composex can use: give a finite number", n.Value)
 			}
 		}
+		seen := map[string]*yaml.Node{}
+		for i, c := range n.Content {
+			if n.Kind != yaml.MappingNode {
+				countLiteral(c, path, depth+1)
+				continue
+			}
+			if i%2 == 0 {
+				if first, dup := seen[c.Value]; dup && c.Value != "<<" {
+					report(c, append(path, c.Value), "the key %q is given twice in this mapping (first at line %d): YAML keeps one, so the other would be lost; remove one", c.Value, first.Line)
+				}
+				seen[c.Value] = c
+				e.literal++
+				continue
+			}
+			countLiteral(c, append(path[:len(path):len(path)], n.Content[i-1].Value), depth+1)
+		}
 	}
-	countLiteral(root, nil)
+	countLiteral(root, nil, 0)
+	if len(ds) > 0 {
+		return e, ds
+	}
 	budget := max(minExpansionBudget, maxExpansionFactor*e.literal)
 
 	// Expanded size per node, memoized: each node is measured once, so the
@@ -114,4 +152,21 @@ func firstAlias(n *yaml.Node) int {
 		}
 	}
 	return 0
+}
+
+func isNaNOrInf(v string) bool {
+	switch strings.ToLower(strings.TrimLeft(v, "+-")) {
+	case ".nan", ".inf":
+		return true
+	}
+	return false
+}
+
+// joinPath writes a key path the way diagnostics name keys (see Key).
+func joinPath(parts []string) string {
+	keys := make([]string, len(parts))
+	for i, p := range parts {
+		keys[i] = Key(p)
+	}
+	return strings.Join(keys, ".")
 }

@@ -25,6 +25,9 @@ type sourceFile struct {
 	// tooLarge is set when the file passed maxComposeFileBytes and was not
 	// read; its size is what the message reports.
 	tooLarge int64
+	// empty is set for a file with no YAML document (nothing, or only
+	// comments).
+	empty bool
 }
 
 // ReadSources parses each file once; a file that cannot be parsed is skipped
@@ -70,6 +73,11 @@ func (s *Sources) Guard() (expanded int, ds Diagnostics) {
 				Message: fmt.Sprintf("compose file of %d bytes or more: the limit is %d bytes (64 MiB)", f.tooLarge, maxComposeFileBytes)})
 			continue
 		}
+		if f.empty {
+			ds.Add(Diagnostic{Severity: Error, File: f.name,
+				Message: "the compose file is empty: it needs at least a services: mapping"})
+			continue
+		}
 		if f.root == nil {
 			continue
 		}
@@ -83,8 +91,9 @@ func (s *Sources) Guard() (expanded int, ds Diagnostics) {
 // AddBytes indexes one file's content under its name.
 func (s *Sources) AddBytes(name string, data []byte) {
 	var doc yaml.Node
-	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
-		s.files = append(s.files, sourceFile{name: name})
+	err := yaml.Unmarshal(data, &doc)
+	if err != nil || len(doc.Content) == 0 {
+		s.files = append(s.files, sourceFile{name: name, empty: err == nil})
 		return
 	}
 	s.files = append(s.files, sourceFile{name: name, root: doc.Content[0]})
