@@ -27,6 +27,10 @@ type LoadOptions struct {
 	// Environment replaces the process environment for interpolation when
 	// not nil (tests use it to stay independent of the caller's shell).
 	Environment map[string]string
+	// AllowOutsideProject lets env_file, label_file and the other files a
+	// compose file names lie outside the project directory
+	// (--allow-outside-project); by default such a path is refused.
+	AllowOutsideProject bool
 }
 
 // Input is a loaded, merged and interpolated compose project plus what is
@@ -104,6 +108,9 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 		// aliases expand to (Guard), so the cap can follow the file's size:
 		// bombs are refused above, and legitimate projects load.
 		func(o *loader.Options) { o.MaxNodeVisits = loaderNodeBudget(expanded) },
+		// env_file and label_file are read by composex below, once each path
+		// has been checked (inside the project, a regular file, bounded).
+		func(o *loader.Options) { o.SkipResolveEnvironment, o.SkipResolveLabels = true, true },
 	}
 	if opts.ProjectName != "" {
 		loadOpts = append(loadOpts, func(o *loader.Options) { o.SetProjectName(opts.ProjectName, true) })
@@ -115,6 +122,16 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 		loadOpts = append(loadOpts, loader.WithProfiles(opts.Profiles))
 	}
 	project, err := loader.LoadWithContext(ctx, *details, loadOpts...)
+	if err != nil {
+		ds.Add(loaderDiagnostic(err, sources))
+		return nil, ds
+	}
+	if fds := checkReferencedFiles(project, sources, opts.AllowOutsideProject); fds.HasErrors() {
+		return nil, fds
+	}
+	if project, err = project.WithServicesEnvironmentResolved(false); err == nil {
+		project, err = project.WithServicesLabelsResolved(false)
+	}
 	if err != nil {
 		ds.Add(loaderDiagnostic(err, sources))
 		return nil, ds

@@ -92,6 +92,9 @@ type projectFlags struct {
 	envFiles   []string
 	profiles   []string
 	workingDir string
+	// allowOutside lets the files a compose file names lie outside the
+	// project directory.
+	allowOutside bool
 }
 
 func (p *projectFlags) register(fs *pflag.FlagSet) {
@@ -100,10 +103,11 @@ func (p *projectFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&p.envFiles, "env-file", nil, "file of variables for interpolation (default: .env beside the compose file)")
 	fs.StringArrayVar(&p.profiles, "profile", nil, "profile to enable; repeat for several")
 	fs.StringVar(&p.workingDir, "project-directory", "", "directory to search for compose files (default: the current directory)")
+	fs.BoolVar(&p.allowOutside, "allow-outside-project", false, "read env_file, label_file and other files the compose file names even when they lie outside the project directory")
 }
 
 func (p *projectFlags) loadOptions() render.LoadOptions {
-	return render.LoadOptions{Files: p.files, ProjectName: p.project, EnvFiles: p.envFiles, Profiles: p.profiles, WorkingDir: p.workingDir}
+	return render.LoadOptions{Files: p.files, ProjectName: p.project, EnvFiles: p.envFiles, Profiles: p.profiles, WorkingDir: p.workingDir, AllowOutsideProject: p.allowOutside}
 }
 
 func runRender(args []string, stdout, stderr io.Writer, write bool) int {
