@@ -2,6 +2,8 @@ package render
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -67,6 +69,9 @@ func guardSource(name string, root *yaml.Node) (expansion, Diagnostics) {
 		if n.Kind == yaml.ScalarNode {
 			if len(n.Value) > maxScalarBytes {
 				report(n, path, "value of %d bytes: the limit for one value is %d bytes (1 MiB)", len(n.Value), maxScalarBytes)
+			}
+			if span := portRangeSpan(path, n.Value); span > maxPortsPerService {
+				report(n, path, "the port range %q spans %d ports: the limit is %d a service (compose expands a range into one port each)", n.Value, span, maxPortsPerService)
 			}
 			if n.ShortTag() == "!!float" && isNaNOrInf(n.Value) {
 				report(n, path, "%s is not a number composex can use: give a finite number", n.Value)
@@ -169,4 +174,24 @@ func joinPath(parts []string) string {
 		keys[i] = Key(p)
 	}
 	return strings.Join(keys, ".")
+}
+
+var portRange = regexp.MustCompile(`(\d+)-(\d+)`)
+
+// portRangeSpan is the widest port range written in a value under a
+// service's ports or expose, checked here because compose-go expands a
+// range of 65535 ports for seconds before composex could count them.
+func portRangeSpan(path []string, v string) int {
+	if len(path) < 3 || path[0] != "services" || (path[2] != "ports" && path[2] != "expose") {
+		return 0
+	}
+	widest := 0
+	for _, m := range portRange.FindAllStringSubmatch(v, -1) {
+		lo, err1 := strconv.Atoi(m[1])
+		hi, err2 := strconv.Atoi(m[2])
+		if err1 == nil && err2 == nil && hi-lo+1 > widest {
+			widest = hi - lo + 1
+		}
+	}
+	return widest
 }

@@ -46,6 +46,8 @@ func TestGuardRefusesHostileYAML(t *testing.T) {
 			"-.inf is not a number composex can use"},
 		{"10,000 levels of nesting", "services:\n  web:\n    image: nginx:1.27\nx-deep: " + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + "\n", 4, "x-deep",
 			"nesting deeper than 200 levels"},
+		{"every port", "services:\n  web:\n    image: nginx:1.27\n    ports: [\"1-65535:1-65535\"]\n", 4, "services.web.ports",
+			`the port range "1-65535:1-65535" spans 65535 ports: the limit is 100 a service`},
 		{"an empty file", "# nothing here\n", 0, "", "the compose file is empty"},
 		{"a value of 2 MiB", "services:\n  web:\n    image: nginx:1.27\n    environment:\n      BIG: " + strings.Repeat("a", 2<<20) + "\n", 5, "services.web.environment.BIG",
 			"value of 2097152 bytes: the limit for one value is 1048576 bytes (1 MiB)"},

@@ -126,7 +126,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 		ds.Add(loaderDiagnostic(err, sources))
 		return nil, ds
 	}
-	if fds := checkReferencedFiles(project, sources, opts.AllowOutsideProject); fds.HasErrors() {
+	if fds := append(checkReferencedFiles(project, sources, opts.AllowOutsideProject), checkPortCounts(project, sources)...); fds.HasErrors() {
 		return nil, fds
 	}
 	if project, err = project.WithServicesEnvironmentResolved(false); err == nil {

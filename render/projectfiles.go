@@ -110,3 +110,25 @@ func located(sources *Sources, service, path, msg string) Diagnostic {
 	d.File, d.Line, d.Column = sources.Locate(path)
 	return d
 }
+
+// maxPortsPerService bounds the ports one service declares (compose expands
+// a range such as 1-65535 into one entry per port). ECS keeps a task
+// definition under 64 KiB, and Service Connect, security groups and load
+// balancers take one entry per port: beyond a hundred nothing can work.
+const maxPortsPerService = 100
+
+// checkPortCounts refuses a service whose ports (after compose expanded
+// ranges) pass maxPortsPerService, before any of them is mapped.
+func checkPortCounts(p *types.Project, sources *Sources) Diagnostics {
+	var ds Diagnostics
+	for _, name := range p.ServiceNames() {
+		s := p.Services[name]
+		if n := len(s.Ports); n > maxPortsPerService {
+			ds.Add(located(sources, name, ServicePath(name, "ports"), fmt.Sprintf("%d ports (ranges count one per port): the limit is %d a service; a task definition must stay under 64 KiB, and every port becomes a mapping, a security group rule and a Service Connect entry", n, maxPortsPerService)))
+		}
+		if n := len(s.Expose); n > maxPortsPerService {
+			ds.Add(located(sources, name, ServicePath(name, "expose"), fmt.Sprintf("%d exposed ports: the limit is %d a service", n, maxPortsPerService)))
+		}
+	}
+	return ds
+}

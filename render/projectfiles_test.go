@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -74,4 +75,15 @@ func TestReferencedFilesStayInsideTheProject(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Many single ports pass the range guard but not the count.
+func TestTooManyPortsAreRefused(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("services:\n  web:\n    image: nginx:1.27\n    expose:\n")
+	for p := 8000; p <= 8100; p++ {
+		b.WriteString("      - \"" + strconv.Itoa(p) + "\"\n")
+	}
+	_, ds := loadYAML(t, b.String())
+	wantError(t, ds, "web", "services.web.expose", "101 exposed ports: the limit is 100 a service")
 }
