@@ -68,6 +68,9 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 				ds.Warnf(n, ServicePath(n, "build"), "ECS cannot build images: the template parameter %s has no default and must be given the pushed image", ImageParam(n, serviceLogical))
 			}
 		}
+		if why := invalidECRImage(s.Image); why != "" {
+			ds.Errorf(n, ServicePath(n, "image"), "image %q: %s", s.Image, why)
+		}
 		if strings.ContainsAny(s.Image, " \t") {
 			ds.Errorf(n, ServicePath(n, "image"), "%q is not an image reference", s.Image)
 		}

@@ -3,6 +3,7 @@ package render
 import (
 	"reflect"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -155,4 +156,31 @@ func TestNameCollisionsAreRefused(t *testing.T) {
 	wantError(t, ds, "my.app", "services.[my.app]", `the service name "my.app" cannot be an ECS container name`)
 	// myApp differs in case only: CloudWatch and ECS names are case-sensitive.
 	wantNoDiagAt(t, ds, "services.myApp")
+}
+
+// The ECR pull grant is built from the image text inside Fn::Sub, so only
+// an image reference ECR itself allows becomes a repository ARN: a ${...}
+// would be a live reference, a * or ? a wider grant.
+func TestECRRepositoryArn(t *testing.T) {
+	for _, tc := range []struct {
+		image, want string
+	}{
+		{"123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:1.2", "arn:${AWS::Partition}:ecr:eu-west-1:123456789012:repository/team/api"},
+		{"123456789012.dkr.ecr.us-gov-west-1.amazonaws.com/api@sha256:abc", "arn:${AWS::Partition}:ecr:us-gov-west-1:123456789012:repository/api"},
+		{"123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/api", "arn:${AWS::Partition}:ecr:cn-north-1:123456789012:repository/api"},
+		{"123456789012.dkr.ecr.eu-west-1.amazonaws.com/x${AWS::StackName}:1", ""},
+		{"123456789012.dkr.ecr.eu-west-1.amazonaws.com/*:1", ""},
+		{"123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/ap?", ""},
+		{"12345678901*.dkr.ecr.eu-west-1.amazonaws.com/api", ""},
+		{"123456789012.dkr.ecr.${AWS::Region}.amazonaws.com/api", ""},
+		{"public.ecr.aws/nginx/nginx:1.27", ""},
+	} {
+		got, ok := ecrRepositoryArn(tc.image)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("%s: %q %v, want %q", tc.image, got, ok, tc.want)
+		}
+		if wantErr := tc.want == "" && strings.Contains(tc.image, ".dkr.ecr."); (invalidECRImage(tc.image) != "") != wantErr {
+			t.Errorf("%s: invalidECRImage = %q", tc.image, invalidECRImage(tc.image))
+		}
+	}
 }
