@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -83,7 +84,17 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 	for i, f := range po.ConfigPaths {
 		files[i] = displayPath(f)
 	}
-	sources := ReadSources(files)
+	var stdin []byte
+	if slices.Contains(po.ConfigPaths, "-") {
+		// Read standard input once, bounded, so that it gets every check a
+		// file gets (the line map, the guard); compose-go then reads the
+		// same bytes.
+		if stdin, err = io.ReadAll(io.LimitReader(os.Stdin, maxComposeFileBytes+1)); err != nil {
+			ds.Errorf("", "", "reading the compose file from standard input: %v", err)
+			return nil, ds
+		}
+	}
+	sources := readSources(files, stdin)
 	expanded, gds := sources.Guard()
 	if gds.HasErrors() {
 		return nil, gds
@@ -93,7 +104,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 		ds.Add(loaderDiagnostic(err, sources))
 		return nil, ds
 	}
-	details, err := po.ReadConfigFiles(ctx, wd, po)
+	details, err := readConfigFiles(ctx, po, wd, stdin)
 	if err != nil {
 		ds.Add(loaderDiagnostic(err, sources))
 		return nil, ds
@@ -137,6 +148,27 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 		return nil, ds
 	}
 	return &Input{Project: project, Sources: sources}, ds
+}
+
+// readConfigFiles is compose-go's ReadConfigFiles, with standard input
+// replaced by the bytes composex already read from it (compose-go reads
+// os.Stdin itself, and it can be read only once).
+func readConfigFiles(ctx context.Context, po *cli.ProjectOptions, wd string, stdin []byte) (*types.ConfigDetails, error) {
+	if stdin == nil {
+		return po.ReadConfigFiles(ctx, wd, po)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		w.Write(stdin)
+		w.Close()
+	}()
+	saved := os.Stdin
+	os.Stdin = r
+	defer func() { os.Stdin = saved; r.Close() }()
+	return po.ReadConfigFiles(ctx, wd, po)
 }
 
 // loaderNodeBudget is compose-go's node-visit cap for files that expand to

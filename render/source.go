@@ -34,8 +34,26 @@ type sourceFile struct {
 // here because the loader reports its syntax error with a line already. A
 // file over maxComposeFileBytes is not read at all (Guard reports it).
 func ReadSources(files []string) *Sources {
+	return readSources(files, nil)
+}
+
+// StdinName is how diagnostics name a compose file read from standard input
+// (-f -).
+const StdinName = "<stdin>"
+
+// readSources is ReadSources with the content of standard input, which can
+// be read only once, given by the caller for the file "-".
+func readSources(files []string, stdin []byte) *Sources {
 	s := &Sources{}
 	for _, f := range files {
+		if f == "-" {
+			if len(stdin) > maxComposeFileBytes {
+				s.files = append(s.files, sourceFile{name: StdinName, tooLarge: int64(len(stdin))})
+			} else {
+				s.AddBytes(StdinName, stdin)
+			}
+			continue
+		}
 		fi, err := os.Stat(f)
 		if err != nil {
 			continue
