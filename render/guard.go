@@ -195,3 +195,54 @@ func portRangeSpan(path []string, v string) int {
 	}
 	return widest
 }
+
+// interpolation finds the variables a value interpolates: ${NAME} and
+// ${NAME<modifier>...} (group 1 and 2) and $NAME (group 3). $$ is a
+// literal dollar and is skipped by the caller.
+var interpolation = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)((?::?[-?+])[^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)`)
+
+// unsetVariables warns about every ${VAR} or $VAR a file interpolates with
+// no value and no default: compose makes it an empty string, which is rarely
+// what the author meant (an image tag, a URL). compose-go says so only on its
+// log, which composex does not show.
+func (s *Sources) unsetVariables(env map[string]string) Diagnostics {
+	var ds Diagnostics
+	seen := map[string]bool{}
+	var visit func(name string, n *yaml.Node, path []string)
+	visit = func(name string, n *yaml.Node, path []string) {
+		if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "$") {
+			v := strings.ReplaceAll(n.Value, "$$", "")
+			for _, m := range interpolation.FindAllStringSubmatch(v, -1) {
+				variable, modifier := m[1], m[2]
+				if variable == "" {
+					variable = m[3]
+				}
+				if modifier != "" {
+					continue // a default, an alternative or a required-message
+				}
+				if _, set := env[variable]; set || seen[variable+joinPath(path)] {
+					continue
+				}
+				seen[variable+joinPath(path)] = true
+				p := joinPath(path)
+				ds.Add(Diagnostic{Severity: Warning, File: name, Line: n.Line, Column: n.Column, Path: p, Service: serviceOfPath(p),
+					Message: fmt.Sprintf("the variable %s is not set, so it is replaced by an empty string: set it (environment, .env or --env-file), or give a default with ${%s:-value}", variable, variable)})
+			}
+		}
+		for i, c := range n.Content {
+			if n.Kind == yaml.MappingNode {
+				if i%2 == 1 {
+					visit(name, c, append(path[:len(path):len(path)], n.Content[i-1].Value))
+				}
+				continue
+			}
+			visit(name, c, path)
+		}
+	}
+	for _, f := range s.files {
+		if f.root != nil {
+			visit(f.name, f.root, nil)
+		}
+	}
+	return ds
+}

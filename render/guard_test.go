@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -115,5 +116,33 @@ func TestLoaderNodeBudget(t *testing.T) {
 	}
 	if a, b := loaderNodeBudget(100_000), loaderNodeBudget(200_000); b-a != a-loaderNodeBudget(0) {
 		t.Fatalf("budget is not linear: %d, %d", a, b)
+	}
+}
+
+// ${VAR} with no value and no default is reported where it is used;
+// defaults, $$ and set variables are not.
+func TestUnsetVariablesAreReported(t *testing.T) {
+	src := "services:\n  web:\n    image: nginx:${TAG}\n    environment:\n      A: $SET\n      B: ${NOPE:-x}\n      C: $$LITERAL\n      D: ${REQ:+alt}\n      E: \"${OTHER}/x\"\n"
+	dir := writeTree(t, map[string]string{"compose.yaml": src})
+	opts := testLoadOptions(dir)
+	opts.Environment = map[string]string{"SET": "1"}
+	_, ds := Load(context.Background(), opts)
+	d := wantWarning(t, ds, "web", "services.web.image", "the variable TAG is not set, so it is replaced by an empty string")
+	if d.Line != 3 {
+		t.Fatalf("line %d", d.Line)
+	}
+	wantWarning(t, ds, "web", "services.web.environment.E", "the variable OTHER is not set")
+	if n := len(ds); n != 2 {
+		t.Fatalf("want 2 warnings, got:\n%s", ds.Error())
+	}
+}
+
+// A CloudFormation reference written in a compose value is a compose
+// interpolation error, located at its key.
+func TestInvalidInterpolationIsLocated(t *testing.T) {
+	_, ds := loadYAML(t, "services:\n  web:\n    image: nginx:1.27\n    environment:\n      REGION: ${AWS::Region}\n")
+	d := wantError(t, ds, "web", "services.web.environment.REGION", `invalid interpolation in "${AWS::Region}"`)
+	if d.Line != 5 {
+		t.Fatalf("line %d", d.Line)
 	}
 }

@@ -113,6 +113,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 		details.ConfigFiles = append(details.ConfigFiles, types.ConfigFile{Filename: "composex-x-secrets", Content: patch})
 	}
 	details.Environment = po.Environment
+	ds.Add(sources.unsetVariables(po.Environment)...)
 	loadOpts := []func(*loader.Options){
 		// compose-go caps the nodes its reset pass visits at 100,000, which
 		// a 3000-service file passes. composex has bounded what the files'
@@ -209,6 +210,7 @@ var (
 	reYAMLParser = regexp.MustCompile(`while parsing .*\bline (\d+)(?:, column (\d+))?: (.+)$`)
 	reYAMLScan   = regexp.MustCompile(`while scanning .*?\bline (\d+)(?:, column (\d+))?: (?:line \d+(?:, column \d+)?: )?(.+)$`)
 	reInterp     = regexp.MustCompile(`error while interpolating ([^:]+): (.+)$`)
+	reInterpFmt  = regexp.MustCompile(`(?s)^invalid interpolation format for (\S+?)\.?\n.*\n(.*)$`)
 	reNoImage    = regexp.MustCompile(`service "([^"]+)" has neither an image nor a build context specified`)
 	reFileErr    = regexp.MustCompile(`compose file "([^"]+)"[^:]*: (.+)$`)
 	reKeyInMsg   = regexp.MustCompile(`^((?:services|volumes|secrets|networks|configs)\.[^ ]+) (.+)$`)
@@ -233,6 +235,10 @@ func loaderDiagnostic(err error, sources *Sources) Diagnostic {
 	}
 	if m := reInterp.FindStringSubmatch(msg); m != nil {
 		d.Path, d.Message = m[1], m[2]
+	}
+	if m := reInterpFmt.FindStringSubmatch(msg); m != nil {
+		d.Path = m[1]
+		d.Message = fmt.Sprintf("invalid interpolation in %q: write $$ for a literal $ (CloudFormation references such as ${AWS::Region} are not compose variables)", m[2])
 	}
 	if m := reNoImage.FindStringSubmatch(msg); m != nil {
 		d.Path, d.Message = ServicePath(m[1], "image"), "an image is required: ECS runs images and cannot build them; set image (with build, push the image before deploying)"
