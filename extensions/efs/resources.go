@@ -200,7 +200,8 @@ func addFileSystem(m *render.Model, v *Volume, name string, projectTag, volumeTa
 	sg := &ec2.SecurityGroup{
 		GroupDescription: fmt.Sprintf("composex %s: mount targets of the EFS file system of volume %s", m.Name, render.ResourceName(v.Name)),
 		VpcId:            cloudformation.String(cloudformation.Ref(render.ParamVpcId)),
-		Tags:             []tags.Tag{{Key: "Name", Value: name}, projectTag, volumeTag},
+		// Not the volume's name alone: a family of that name tags its group so.
+		Tags: []tags.Tag{{Key: "Name", Value: cloudformation.Sub("${AWS::StackName}-efs-" + render.ResourceName(v.Name))}, projectTag, volumeTag},
 	}
 	if err := m.AddResource(v.SecurityGroupID(), sg); err != nil {
 		return err
