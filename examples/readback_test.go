@@ -74,6 +74,11 @@ type motoContainer struct {
 		ContainerPort int    `json:"containerPort"`
 		Protocol      string `json:"protocol"`
 	} `json:"portMappings"`
+	MountPoints []struct {
+		SourceVolume  string `json:"sourceVolume"`
+		ContainerPath string `json:"containerPath"`
+		ReadOnly      bool   `json:"readOnly"`
+	} `json:"mountPoints"`
 }
 
 type motoService struct {
@@ -454,7 +459,8 @@ func checkPrometheusBlog(t *testing.T, p *project, sum *motoSummary) {
 		equal(t, "connect registry", []any{r.RegistryArn, r.ContainerName, r.ContainerPort}, []any{cm.Arn, "connect", 8083})
 	}
 	task := sum.role(t, "ConnectTaskRole")
-	equal(t, "connect task role inline policies", inlineNames(task), []string{"AssumeRoles", "CloudWatchAgentPrometheus"})
+	// EfsVolumes: the connect volume is an EFS file system the task mounts (extensions/efs).
+	equal(t, "connect task role inline policies", inlineNames(task), []string{"AssumeRoles", "CloudWatchAgentPrometheus", "EfsVolumes"})
 	if doc := fmt.Sprint(task.Inline["AssumeRoles"]); !strings.Contains(doc, "sts:AssumeRole") || !strings.Contains(doc, "role-for-cross-account-connectors") {
 		t.Errorf("connect AssumeRoles policy: %s", doc)
 	}

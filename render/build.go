@@ -34,6 +34,9 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 		Parameters: map[string]*Parameter{},
 		Resources:  map[string]cloudformation.Resource{},
 		Outputs:    map[string]cloudformation.Output{},
+
+		Conditions:        map[string]any{},
+		PersistentVolumes: map[string]bool{},
 	}
 	m.ClusterName = readXCluster(p.Extensions["x-cluster"], &ds)
 
@@ -89,6 +92,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 			LogRetentionDays: 0,
 			Resources:        map[string]cloudformation.Resource{},
 			Rollback:         true,
+			EFSVolumes:       map[string]*EFSVolume{},
 		}
 		volumes := map[string]bool{}
 		for _, n := range members[fam] {
@@ -107,7 +111,6 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 		m.Families = append(m.Families, f)
 	}
 	familyDependencies(m, &ds)
-	warnVolumes(p, m, &ds)
 	checkPortClashes(m, &ds)
 	return m, ds
 }
@@ -198,10 +201,8 @@ func mergeFamilySettings(f *Family, xecs map[string]XEcs, xlog map[string]XLoggi
 				maxPct = hi
 			}
 		}
-		if s.Deploy != nil {
-			if v, ok := s.Deploy.Labels[labelEphemeral]; ok {
-				ds.Errorf(s.Name, ServicePath(s.Name, "deploy.labels", Key(labelEphemeral)), "%q: ephemeral storage is not supported yet; Fargate gives each task 20 GiB", v)
-			}
+		if gib := ephemeralStorage(s, ds); gib > f.EphemeralStorageGiB {
+			f.EphemeralStorageGiB = gib
 		}
 	}
 	f.DesiredCount = replicas
@@ -477,8 +478,14 @@ func familyDependencies(m *Model, ds *Diagnostics) {
 	}
 }
 
+// warnVolumes tells, for each top-level volume that stays task storage (no
+// extension made it persistent), that its data goes with the task. It runs
+// after the extensions, which decide what persists.
 func warnVolumes(p *types.Project, m *Model, ds *Diagnostics) {
 	for _, v := range slices.Sorted(maps.Keys(p.Volumes)) {
+		if m.PersistentVolumes[v] {
+			continue
+		}
 		var fams []string
 		for _, f := range m.Families {
 			for _, vol := range f.Volumes {

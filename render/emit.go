@@ -110,6 +110,9 @@ func Emit(m *Model) (*cloudformation.Template, Diagnostics) {
 	for id, o := range m.Outputs {
 		t.Outputs[id] = o
 	}
+	for name, c := range m.Conditions {
+		t.Conditions[name] = c
+	}
 	return t, ds
 }
 
@@ -180,7 +183,10 @@ func emitFamily(t *cloudformation.Template, m *Model, f *Family, add func(string
 		Tags: []tags.Tag{projectTag, familyTag},
 	}
 	for _, v := range f.Volumes {
-		td.Volumes = append(td.Volumes, ecs.TaskDefinition_Volume{Name: str(v)})
+		td.Volumes = append(td.Volumes, taskVolume(f, v))
+	}
+	if f.EphemeralStorageGiB > 0 {
+		td.EphemeralStorage = &ecs.TaskDefinition_EphemeralStorage{SizeInGiB: intp(f.EphemeralStorageGiB)}
 	}
 	for _, c := range f.Containers {
 		td.ContainerDefinitions = append(td.ContainerDefinitions, containerDefinition(f, c))
@@ -228,6 +234,24 @@ func emitFamily(t *cloudformation.Template, m *Model, f *Family, add func(string
 		hook(svc)
 	}
 	add(f.ServiceID(), svc)
+}
+
+// taskVolume is a task definition volume: task storage, or EFS mounted
+// through its access point with IAM authorization, which the ECS agent
+// accepts only with transit encryption on.
+func taskVolume(f *Family, name string) ecs.TaskDefinition_Volume {
+	v := ecs.TaskDefinition_Volume{Name: str(name)}
+	if e := f.EFSVolumes[name]; e != nil {
+		v.EFSVolumeConfiguration = &ecs.TaskDefinition_EFSVolumeConfiguration{
+			FilesystemId:      e.FileSystemId,
+			TransitEncryption: str("ENABLED"),
+			AuthorizationConfig: &ecs.TaskDefinition_AuthorizationConfig{
+				AccessPointId: str(e.AccessPointId),
+				IAM:           str("ENABLED"),
+			},
+		}
+	}
+	return v
 }
 
 // serviceTags turns deploy labels that are not composex settings into tags

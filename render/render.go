@@ -137,6 +137,9 @@ func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics)
 	for _, e := range opts.Extensions {
 		ds = place(e.Extend(in, m))
 	}
+	var storage Diagnostics
+	warnVolumes(in.Project, m, &storage)
+	ds = place(storage)
 	if ds.HasErrors() {
 		return nil, ds
 	}
