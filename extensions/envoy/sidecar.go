@@ -17,10 +17,9 @@ import (
 const (
 	// ContainerName is the Envoy sidecar's name; the EMF rules match it.
 	ContainerName = "envoy"
-	// Image is the pinned Envoy release: the upstream image (App Mesh's
-	// aws-appmesh-envoy ended with App Mesh), 1.39 being a supported
-	// release line until mid-2027 and .6 its latest patch (2026-10-26).
-	Image      = "envoyproxy/envoy:v1.39.6"
+	// Image is the pinned Envoy release, the upstream image (see
+	// render.Pins for when and where it was checked).
+	Image      = render.EnvoyImage
 	imageParam = "EnvoyImage"
 
 	defaultAdminPort = 9901

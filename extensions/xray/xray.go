@@ -25,10 +25,10 @@ const (
 
 	// DaemonName is the daemon sidecar's container name in every family.
 	DaemonName = "xray-daemon"
-	// DaemonImage is the pinned daemon release (3.3.14, the last 3.3.x
-	// before the daemon entered maintenance); the image parameter moves
-	// every family at once.
-	DaemonImage = "public.ecr.aws/xray/aws-xray-daemon:3.3.14"
+	// DaemonImage is the pinned daemon release (see render.Pins for when
+	// and where it was checked); the image parameter moves every family
+	// at once.
+	DaemonImage = render.XRayDaemonImage
 	imageParam  = "XRayDaemonImage"
 	// DaemonAddress is where the apps' X-Ray SDKs send segments (UDP) and
 	// ask for sampling rules (TCP): the daemon in the task.
