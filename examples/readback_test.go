@@ -606,6 +606,7 @@ func checkIamPolicies(t *testing.T, p *project, sum *motoSummary) {
 	equal(t, "catalog task role inline policies", inlineNames(task), []string{"ReadCatalogBucket", "WriteCatalogTable"})
 	equal(t, "catalog task role managed policies", sortedCopy(task.Attached), []string{
 		"arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess", // the name, expanded in the stack's partition
+		"arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
 		"arn:aws:iam::aws:policy/CloudWatchLambdaInsightsExecutionRolePolicy",
 	})
 	if doc := fmt.Sprint(task.Inline["WriteCatalogTable"]); !strings.Contains(doc, "NotAction") || !strings.Contains(doc, "aws:SecureTransport") {

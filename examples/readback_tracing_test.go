@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/composex/composex/render"
 )
 
 // Readbacks of the tracing and proxy examples (x-xray, Service Connect, the
@@ -24,7 +26,7 @@ func init() {
 
 const (
 	xrayPolicy       = "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"
-	xrayDaemonImage  = "public.ecr.aws/xray/aws-xray-daemon:3.3.14"
+	xrayDaemonImage  = render.XRayDaemonImage
 	daemonPorts      = "[{2000 udp} {2000 tcp}]"
 	localXRayAddress = "127.0.0.1:2000"
 )
@@ -62,7 +64,7 @@ func checkXRayDaemon(t *testing.T, p *project, sum *motoSummary) {
 	// OverrideImage: the family's own parameter, whose default moto resolved.
 	billing := sum.containers(t, "billing")
 	equal(t, "billing containers", containerNames(billing), []string{"billing", "xray-daemon"})
-	checkDaemon(t, "billing", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/aws-xray-daemon:3.3.14", billing, "billing")
+	checkDaemon(t, "billing", "amazon/aws-xray-daemon:3.6.6", billing, "billing")
 	equal(t, "billing daemon address", env(billing["billing"], "AWS_XRAY_DAEMON_ADDRESS"), localXRayAddress)
 	equal(t, "billing task role managed policies", sum.role(t, "BillingTaskRole").Attached, []string{xrayPolicy})
 
@@ -87,9 +89,9 @@ func checkTraceReceivers(t *testing.T, family string, cfg map[string]any) {
 func checkXRayCloudWatchAgent(t *testing.T, p *project, sum *motoSummary) {
 	const agentPorts = "[{2000 udp} {4317 tcp} {4318 tcp}]"
 
-	// orders: one agent for the JMX scrape and the traces.
+	// orders: one agent for the node exporter's scrape and the traces.
 	orders := sum.containers(t, "orders")
-	equal(t, "orders containers (no daemon)", containerNames(orders), []string{"cloudwatch-agent", "orders"})
+	equal(t, "orders containers (no daemon)", containerNames(orders), []string{"cloudwatch-agent", "node-exporter", "orders"})
 	agent := orders["cloudwatch-agent"]
 	equal(t, "orders agent ports", fmt.Sprint(agent.PortMappings), agentPorts)
 	equal(t, "orders agent secrets", secrets(agent), map[string]string{
@@ -103,13 +105,16 @@ func checkXRayCloudWatchAgent(t *testing.T, p *project, sum *motoSummary) {
 		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318",
 		"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
 		"OTEL_SERVICE_NAME":           "orders",
+		// The agent receives traces only: the other signals are off.
+		"OTEL_METRICS_EXPORTER": "none",
+		"OTEL_LOGS_EXPORTER":    "none",
 	} {
 		equal(t, "orders "+name, env(app, name), want)
 	}
 	cfg := agentConfig(t, "orders", sum.parameter(t, "orders", "cloudwatch-agent"))
 	checkTraceReceivers(t, "orders", cfg)
 	equal(t, "orders keeps the prometheus section", dig(cfg, "logs", "metrics_collected", "prometheus", "prometheus_config_path"), "env:PROMETHEUS_CONFIG_CONTENT")
-	equal(t, "orders JMX declarations", len(declarations(cfg)), 3)
+	equal(t, "orders node exporter declarations", declarations(cfg), [][]string{{"^node_(load1|memory_MemAvailable_bytes)$"}})
 	equal(t, "orders task role managed policies", sum.role(t, "OrdersTaskRole").Attached, []string{xrayPolicy})
 
 	// payments: the collector alone brings an agent, with traces only.
@@ -123,6 +128,8 @@ func checkXRayCloudWatchAgent(t *testing.T, p *project, sum *motoSummary) {
 	// Set by the app: kept.
 	equal(t, "payments keeps its OTLP endpoint", env(papp, "OTEL_EXPORTER_OTLP_ENDPOINT"), "http://127.0.0.1:4317")
 	equal(t, "payments keeps its OTLP protocol", env(papp, "OTEL_EXPORTER_OTLP_PROTOCOL"), "grpc")
+	equal(t, "payments keeps its logs exporter", env(papp, "OTEL_LOGS_EXPORTER"), "console")
+	equal(t, "payments metrics exporter off (its endpoint is the agent's)", env(papp, "OTEL_METRICS_EXPORTER"), "none")
 	pcfg := agentConfig(t, "payments", sum.parameter(t, "payments", "cloudwatch-agent"))
 	checkTraceReceivers(t, "payments", pcfg)
 	equal(t, "payments agent configuration has traces only", len(pcfg), 1)
@@ -170,7 +177,7 @@ func checkServiceConnect(t *testing.T, p *project, sum *motoSummary) {
 		}
 		return out
 	}
-	equal(t, "orders port names", portsOf("Orders"), []string{"http:8080:http", "grpc:9090:grpc"})
+	equal(t, "orders port names", portsOf("Orders"), []string{"http:8080:http", "admin:9090:http"})
 	equal(t, "inventory port names", portsOf("Inventory"), []string{"api:8080:http"})
 
 	namespace := map[string]any{"Fn::Sub": "arn:${AWS::Partition}:servicediscovery:${AWS::Region}:${AWS::AccountId}:namespace/ns-0123456789abcdef"}
@@ -186,7 +193,7 @@ func checkServiceConnect(t *testing.T, p *project, sum *motoSummary) {
 		return out
 	}
 	for logical, want := range map[string][]string{
-		"Orders":    {"grpc/orders-grpc->orders-grpc:9090", "http/orders->orders:8080"},
+		"Orders":    {"admin/orders-admin->orders-admin:9090", "http/orders->orders:8080"},
 		"Inventory": {"api/inventory->inventory:80"},
 		"Frontend":  nil, // client only
 	} {
@@ -200,7 +207,7 @@ func checkServiceConnect(t *testing.T, p *project, sum *motoSummary) {
 
 	// And as the deployed service reports it (tools/moto_check.py keeps it).
 	for family, want := range map[string]string{
-		"orders":    "grpc/orders-grpc->orders-grpc:9090 http/orders->orders:8080",
+		"orders":    "admin/orders-admin->orders-admin:9090 http/orders->orders:8080",
 		"inventory": "api/inventory->inventory:80",
 		"frontend":  "",
 	} {
@@ -229,7 +236,8 @@ func checkEnvoySidecar(t *testing.T, p *project, sum *motoSummary) {
 	api := sum.containers(t, "api")
 	equal(t, "api containers", containerNames(api), []string{"api", "cloudwatch-agent", "envoy", "xray-daemon"})
 	envoy := api["envoy"]
-	equal(t, "envoy image", envoy.Image, "envoyproxy/envoy:v1.39.6")
+	equal(t, "envoy image", envoy.Image, render.EnvoyImage)
+	equal(t, "envoy kept root to bind port 80", env(envoy, "ENVOY_UID"), "0")
 	equal(t, "envoy essential", envoy.Essential != nil && *envoy.Essential, true)
 	equal(t, "envoy ports (the service port and the stats port)", fmt.Sprint(envoy.PortMappings), "[{80 tcp} {9902 tcp}]")
 	equal(t, "envoy secrets", secrets(envoy), map[string]string{"ENVOY_BOOTSTRAP": parameterArn("api", "envoy")})
@@ -241,7 +249,7 @@ func checkEnvoySidecar(t *testing.T, p *project, sum *motoSummary) {
 		[]string{"9902", "/stats/prometheus", "envoy-api"})
 
 	app := api["api"]
-	equal(t, "app ports (AppPort and the JMX exporter)", fmt.Sprint(app.PortMappings), "[{8080 tcp} {9404 tcp}]")
+	equal(t, "app ports (AppPort)", fmt.Sprint(app.PortMappings), "[{8080 tcp}]")
 	equal(t, "app dependsOn", dependsOn(app), []string{"envoy:HEALTHY", "xray-daemon:START"})
 	equal(t, "app daemon address", env(app, "AWS_XRAY_DAEMON_ADDRESS"), localXRayAddress)
 	checkDaemon(t, "api", xrayDaemonImage, api, "api")
@@ -286,17 +294,18 @@ func checkEnvoySidecar(t *testing.T, p *project, sum *motoSummary) {
 		}
 	}
 
-	// The agent scrapes Envoy's stats and keeps its metrics (container_name ^envoy$).
+	// The agent scrapes Envoy's stats and keeps its metrics (container_name
+	// envoy, the ingress listener and the app cluster for traffic).
 	cfg := agentConfig(t, "api", sum.parameter(t, "api", "cloudwatch-agent"))
 	var envoyRules int
 	decl, _ := dig(cfg, "logs", "metrics_collected", "prometheus", "emf_processor", "metric_declaration").([]any)
 	for _, d := range decl {
-		if dig(d, "label_matcher") == "^envoy$" {
+		if strings.HasPrefix(fmt.Sprint(dig(d, "label_matcher")), "^envoy") {
 			envoyRules++
 		}
 	}
-	equal(t, "Envoy EMF declarations", envoyRules, 3)
-	equal(t, "JMX and Envoy declarations", len(decl), 6)
+	equal(t, "Envoy EMF declarations", envoyRules, 4)
+	equal(t, "declarations (Envoy's only)", len(decl), 4)
 
 	// Only the execution role reads the bootstrap; the task role sends traces.
 	if doc := fmt.Sprint(sum.role(t, "ApiExecutionRole").Inline["ReadEnvoyBootstrap"]); !strings.Contains(doc, parameterArn("api", "envoy")+"'") {
@@ -307,9 +316,9 @@ func checkEnvoySidecar(t *testing.T, p *project, sum *motoSummary) {
 		t.Errorf("the task role reads the bootstrap too")
 	}
 
-	// Ingress from web reaches Envoy's port (and the declared JMX port),
-	// never the app port, the admin port or the stats port.
-	equal(t, "api ingress", sum.ingress(sum.group(t, "api")), []string{"80/tcp<-sg:web", "9404/tcp<-sg:web"})
+	// Ingress from web reaches Envoy's port, never the app port, the admin
+	// port or the stats port.
+	equal(t, "api ingress", sum.ingress(sum.group(t, "api")), []string{"80/tcp<-sg:web"})
 
 	// moto keeps no health check: read it from the template.
 	list, _ = dig(templateResources(t, p)["ApiTaskDefinition"], "Properties", "ContainerDefinitions").([]any)

@@ -148,7 +148,9 @@ func emitFamily(t *cloudformation.Template, m *Model, f *Family, add func(string
 			Statement{Sid: "EcrLogin", Effect: "Allow", Action: []string{"ecr:GetAuthorizationToken"}, Resource: []string{"*"}},
 			Statement{Sid: "EcrPull", Effect: "Allow", Action: []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}, Resource: repos})
 	}
-	add(f.ExecutionRoleID(), roleResource(exec, fmt.Sprintf("Lets ECS start the tasks of %s: pull images, write logs, read secrets", f.Name)))
+	execRole := roleResource(exec, fmt.Sprintf("Lets ECS start the tasks of %s: pull images, write logs, read secrets", f.Name))
+	execRole.AssumeRolePolicyDocument = executionTrustPolicy()
+	add(f.ExecutionRoleID(), execRole)
 
 	task := f.TaskRole
 	if f.ExecuteCommand {
@@ -432,7 +434,30 @@ func containerDefinition(f *Family, c *Container) ecs.TaskDefinition_ContainerDe
 	return cd
 }
 
-// trustPolicy lets only ECS tasks of this account assume a role.
+// executionTrustPolicy lets ECS assume the task execution role, with no
+// condition: the ECS Developer Guide's "Amazon ECS task execution IAM role"
+// (docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html,
+// read 2026-12-01) documents this role's trust policy without any, and
+// does not document aws:SourceArn or aws:SourceAccount as present when ECS
+// assumes it to pull images and fetch secrets. A condition on a key that is
+// absent fails the AssumeRole, and then no task of the family starts.
+func executionTrustPolicy() map[string]any {
+	return map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{map[string]any{
+			"Effect":    "Allow",
+			"Principal": map[string]any{"Service": "ecs-tasks.amazonaws.com"},
+			"Action":    "sts:AssumeRole",
+		}},
+	}
+}
+
+// trustPolicy lets only ECS tasks of this account assume the task role.
+// aws:SourceAccount and aws:SourceArn (arn:...:ecs:REGION:ACCOUNT:*) are
+// the conditions the ECS Developer Guide's "Amazon ECS task IAM role"
+// (docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html,
+// read 2026-12-01) documents for the task role's trust policy, against
+// the confused deputy.
 func trustPolicy() map[string]any {
 	return map[string]any{
 		"Version": "2012-10-17",

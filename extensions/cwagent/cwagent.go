@@ -24,7 +24,7 @@ const (
 	ContainerName = "cloudwatch-agent"
 	// AgentImage is the pinned agent release; the image parameter lets an
 	// operator move to another one without re-rendering.
-	AgentImage = "public.ecr.aws/cloudwatch-agent/cloudwatch-agent:1.300045.0b810"
+	AgentImage = render.CloudWatchAgentImage // checked as recorded in render.Pins
 	imageParam = "CloudWatchAgentImage"
 	// EMFEndpoint is where the apps send EMF logs: the agent in the task.
 	EMFEndpoint = "tcp://127.0.0.1:25888"

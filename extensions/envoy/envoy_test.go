@@ -218,6 +218,7 @@ const envoyGoldenBase = `{
     {"ContainerPort": 80, "Name": "tcp_80", "Protocol": "tcp"},
     {"ContainerPort": 9902, "Name": "envoy_stats", "Protocol": "tcp"}],
   "Ulimits": [{"HardLimit": 65535, "Name": "nofile", "SoftLimit": 65535}],
+  "Environment": [{"Name": "ENVOY_UID", "Value": "0"}],
   "DockerLabels": {"ECS_PROMETHEUS_EXPORTER_PORT": "9902", "ECS_PROMETHEUS_EXPORTER_PORT_DEMO_LIKE": "9902",
                    "ECS_PROMETHEUS_METRICS_PATH": "/stats/prometheus", "job": "envoy-like"},
   "HealthCheck": {"Command": ["CMD", "perl", "-MIO::Socket::INET", "-e",
@@ -303,21 +304,21 @@ func TestEnvoySidecar(t *testing.T) {
 		agentSections []string
 	}{
 		{name: "alone", envoyDeps: "", likeDeps: `[{"Condition": "HEALTHY", "ContainerName": "envoy"}]`,
-			agentRules: 3, agentSections: []string{"logs"}},
+			agentRules: 4, agentSections: []string{"logs"}},
 		{name: "with x-prometheus", extra: `    x-prometheus:
       ContainersInsights:
         CollectForJavaJmx: {ExporterPort: 9404}
-`, likeDeps: `[{"Condition": "HEALTHY", "ContainerName": "envoy"}]`, agentRules: 6, agentSections: []string{"logs"}},
+`, likeDeps: `[{"Condition": "HEALTHY", "ContainerName": "envoy"}]`, agentRules: 7, agentSections: []string{"logs"}},
 		{name: "with x-xray daemon", extra: "    x-xray: true\n", envoyDeps: `[{"Condition": "START", "ContainerName": "xray-daemon"}]`,
 			tracer:   "127.0.0.1:2000",
-			likeDeps: `[{"Condition": "HEALTHY", "ContainerName": "envoy"}, {"Condition": "START", "ContainerName": "xray-daemon"}]`, agentRules: 3, agentSections: []string{"logs"}},
+			likeDeps: `[{"Condition": "HEALTHY", "ContainerName": "envoy"}, {"Condition": "START", "ContainerName": "xray-daemon"}]`, agentRules: 4, agentSections: []string{"logs"}},
 		{name: "with x-xray agent and x-prometheus", extra: `    x-xray: {Collector: cloudwatch-agent}
     x-prometheus:
       ContainersInsights:
         CollectForJavaJmx: {ExporterPort: 9404}
 `, envoyDeps: `[{"Condition": "START", "ContainerName": "cloudwatch-agent"}]`, tracer: "127.0.0.1:2000",
 			likeDeps:   `[{"Condition": "START", "ContainerName": "cloudwatch-agent"}, {"Condition": "HEALTHY", "ContainerName": "envoy"}]`,
-			agentRules: 6, agentSections: []string{"logs", "traces"}},
+			agentRules: 7, agentSections: []string{"logs", "traces"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -391,9 +392,9 @@ func TestEnvoySidecar(t *testing.T) {
 			if len(decl) != tc.agentRules {
 				t.Errorf("want %d EMF declarations, got %d", tc.agentRules, len(decl))
 			}
-			envoyRule, _ := json.Marshal(decl[len(decl)-3])
-			if !strings.Contains(string(envoyRule), `"label_matcher":"^envoy$"`) || !strings.Contains(string(envoyRule), `^envoy_cluster_upstream_rq_retry$`) ||
-				!strings.Contains(string(envoyRule), `"source_labels":["container_name"]`) {
+			envoyRule, _ := json.Marshal(decl[len(decl)-1])
+			if !strings.Contains(string(envoyRule), `"label_matcher":"^envoy;app$"`) || !strings.Contains(string(envoyRule), `^envoy_cluster_upstream_rq_retry$`) ||
+				!strings.Contains(string(envoyRule), `"source_labels":["container_name","envoy_cluster_name"]`) {
 				t.Errorf("Envoy EMF rule: %s", envoyRule)
 			}
 			rendertest.CfnLint(t, r.Template)

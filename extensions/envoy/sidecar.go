@@ -17,10 +17,9 @@ import (
 const (
 	// ContainerName is the Envoy sidecar's name; the EMF rules match it.
 	ContainerName = "envoy"
-	// Image is the pinned Envoy release: the upstream image (App Mesh's
-	// aws-appmesh-envoy ended with App Mesh), 1.39 being a supported
-	// release line until mid-2027 and .6 its latest patch (2026-10-26).
-	Image      = "envoyproxy/envoy:v1.39.6"
+	// Image is the pinned Envoy release, the upstream image (see
+	// render.Pins for when and where it was checked).
+	Image      = render.EnvoyImage
 	imageParam = "EnvoyImage"
 
 	defaultAdminPort = 9901
@@ -245,6 +244,16 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 		// Without Envoy nobody reaches the app: the task must be replaced.
 		Essential: true,
 	}
+	if low := privilegedPorts(moved.ContainerPort, admin, stats); len(low) > 0 {
+		// The image's entrypoint runs the command as the envoy user unless
+		// ENVOY_UID is 0, and a process that is not root cannot bind a port
+		// below 1024 (Fargate grants no CAP_NET_BIND_SERVICE, and awsvpc
+		// cannot map a high port to a low one): Envoy would exit, and it is
+		// essential, so the task would never run. Keep it root, and say so.
+		e.Environment = map[string]string{"ENVOY_UID": "0"}
+		ds.Warnf(s.Name, path, "Envoy listens on port %s, below 1024, which only root may bind: composex sets ENVOY_UID=0 so that the envoyproxy/envoy entrypoint keeps Envoy root instead of dropping to the envoy user; "+
+			"to run Envoy unprivileged, give %s a service port of 1024 or more (and AdminPort, StatsPort too)", joinPorts(low), s.Name)
+	}
 	if err := f.AddSidecar(e); err != nil {
 		return err
 	}
@@ -275,6 +284,25 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 	}
 	f.Reorder()
 	return nil
+}
+
+// privilegedPorts returns the ports below 1024 among Envoy's (0: none).
+func privilegedPorts(ports ...int) []int {
+	var low []int
+	for _, p := range ports {
+		if p > 0 && p < 1024 {
+			low = append(low, p)
+		}
+	}
+	return low
+}
+
+func joinPorts(ports []int) string {
+	s := make([]string, len(ports))
+	for i, p := range ports {
+		s[i] = strconv.Itoa(p)
+	}
+	return strings.Join(s, ", ")
 }
 
 // freePortName names the app's new port tcp_<port>, unless the task
@@ -311,29 +339,44 @@ func orDefault(v, def int) int {
 
 // emfRules turn Envoy's Prometheus stats into CloudWatch metrics: compose-x's
 // App Mesh rule set (requests, upstream connections and requests, retries,
-// timeouts, membership, memory), plus the same per upstream cluster, matched
-// on the container name as the agent's ECS discovery labels it.
+// timeouts, membership, memory), matched on the container name as the
+// agent's ECS discovery labels it.
+//
+// Envoy counts every HTTP connection manager and every upstream cluster,
+// its own included: the admin interface (the health check's /ready,
+// envoy_http_conn_manager_prefix "admin"), the stats listener the agent
+// scrapes ("prometheus_stats") and the cluster behind it ("envoy_admin").
+// A family total over all of them would count the agent's scrapes and the
+// health checks as traffic, so the request and upstream rules select the
+// app's own series by label value: the agent joins the source_labels'
+// values with ";" (its default label_separator) and matches label_matcher
+// against that, so a series without the label joins to "envoy;" and is
+// left out.
 func emfRules() []render.EMFRule {
-	labels, matcher := []string{"container_name"}, "^envoy$"
+	family := [][]string{{"ClusterName", "TaskDefinitionFamily"}}
+	ingress := []string{"container_name", "envoy_http_conn_manager_prefix"}
+	ingressMatch := "^" + ContainerName + ";" + ingressName + "$"
+	upstream := []string{"container_name", "envoy_cluster_name"}
+	upstreamMatch := "^" + ContainerName + ";" + appCluster + "$"
 	return []render.EMFRule{
-		{SourceLabels: labels, LabelMatcher: matcher, Dimensions: [][]string{{"ClusterName", "TaskDefinitionFamily"}}, MetricSelectors: []string{
+		{SourceLabels: []string{"container_name"}, LabelMatcher: "^" + ContainerName + "$", Dimensions: family, MetricSelectors: []string{
+			"^envoy_server_memory_(allocated|heap_size)$",
+			"^envoy_server_(version|uptime|live)$",
+		}},
+		{SourceLabels: ingress, LabelMatcher: ingressMatch, Dimensions: family, MetricSelectors: []string{
 			"^envoy_http_downstream_rq_(total|xx)$",
+			"^envoy_http_downstream_cx_destroy_remote_active_rq$",
+		}},
+		{SourceLabels: ingress, LabelMatcher: ingressMatch, Dimensions: [][]string{{"ClusterName", "TaskDefinitionFamily", "envoy_response_code_class"}},
+			MetricSelectors: []string{"^envoy_http_downstream_rq_xx$"}},
+		{SourceLabels: upstream, LabelMatcher: upstreamMatch, Dimensions: family, MetricSelectors: []string{
 			"^envoy_cluster_upstream_cx_(r|t)x_bytes_total$",
 			"^envoy_cluster_membership_(healthy|total)$",
-			"^envoy_server_memory_(allocated|heap_size)$",
 			"^envoy_cluster_upstream_cx_(connect_timeout|destroy_local_with_active_rq)$",
-			"^envoy_cluster_upstream_rq_(pending_failure_eject|pending_overflow|timeout|per_try_timeout|rx_reset|maintenance_mode)$",
-			"^envoy_http_downstream_cx_destroy_remote_active_rq$",
+			"^envoy_cluster_upstream_rq_(total|pending_failure_eject|pending_overflow|timeout|per_try_timeout|rx_reset|maintenance_mode)$",
 			"^envoy_cluster_upstream_flow_control_(paused_reading_total|resumed_reading_total|backed_up_total|drained_total)$",
 			"^envoy_cluster_upstream_rq_retry$",
 			"^envoy_cluster_upstream_rq_retry_(success|overflow)$",
-			"^envoy_server_(version|uptime|live)$",
-		}},
-		{SourceLabels: labels, LabelMatcher: matcher, Dimensions: [][]string{{"ClusterName", "TaskDefinitionFamily", "envoy_http_conn_manager_prefix", "envoy_response_code_class"}},
-			MetricSelectors: []string{"^envoy_http_downstream_rq_xx$"}},
-		{SourceLabels: labels, LabelMatcher: matcher, Dimensions: [][]string{{"ClusterName", "TaskDefinitionFamily", "envoy_cluster_name"}}, MetricSelectors: []string{
-			"^envoy_cluster_upstream_rq_(total|timeout|per_try_timeout|retry|retry_success|retry_overflow)$",
-			"^envoy_cluster_upstream_cx_connect_timeout$",
 		}},
 	}
 }

@@ -73,7 +73,12 @@ func read(s types.ServiceConfig, ds *render.Diagnostics) *XIam {
 	}
 	for i, a := range x.ManagedPolicyArns {
 		if _, ok := managedPolicyArn(a); !ok {
-			ds.Errorf(s.Name, fmt.Sprintf("%s.ManagedPolicyArns.%d", path, i), "%q is neither a managed policy ARN (arn:aws:iam::aws:policy/NAME) nor the name of an AWS managed policy", a)
+			p := fmt.Sprintf("%s.ManagedPolicyArns.%d", path, i)
+			if strings.HasPrefix(a, "arn:") || !rePolicyName.MatchString(a) {
+				ds.Errorf(s.Name, p, "%q is neither a managed policy ARN (arn:aws:iam::aws:policy/NAME) nor the name of an AWS managed policy", a)
+				continue
+			}
+			ds.Errorf(s.Name, p, "%q is not an AWS managed policy composex knows the path of%s; give the policy's full ARN (arn:aws:iam::aws:policy/PATH/NAME, or arn:aws:iam::ACCOUNT:policy/NAME for your own) or the name of a known AWS managed policy", a, managedPolicyHint(a))
 		}
 	}
 	if len(x.ManagedPolicyArns) > 10 {
@@ -88,13 +93,18 @@ func read(s types.ServiceConfig, ds *render.Diagnostics) *XIam {
 }
 
 // managedPolicyArn expands the name of an AWS managed policy to its ARN in
-// the stack's partition (compose-x documents this but never did it).
+// the stack's partition (compose-x documents this but never did it), with
+// the policy's path from the table of known policies: a name the table
+// does not know is refused, since guessing its path makes an ARN that may
+// not exist. A full ARN passes through.
 func managedPolicyArn(v string) (string, bool) {
 	switch {
 	case strings.HasPrefix(v, "arn:"):
 		return v, rePolicyArn.MatchString(v)
 	case rePolicyName.MatchString(v):
-		return "arn:${AWS::Partition}:iam::aws:policy/" + strings.TrimPrefix(v, "/"), true
+		if pathName, ok := knownManagedPolicy(v); ok {
+			return "arn:${AWS::Partition}:iam::aws:policy/" + pathName, true
+		}
 	}
 	return "", false
 }

@@ -215,10 +215,84 @@ func TestTooManyManagedPoliciesWarns(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("      ManagedPolicyArns:\n")
 	for _, n := range []string{"A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10", "A11"} {
-		b.WriteString("        - Policy" + n + "\n")
+		b.WriteString("        - arn:aws:iam::123456789012:policy/Policy" + n + "\n")
 	}
 	ds, _ := rendertest.MustRenderFiles(t, svc(b.String()), nil)
 	if d := rendertest.Find(ds, render.Warning, "services.app.x-iam.ManagedPolicyArns"); d == nil || !strings.Contains(d.Message, "11 managed policies") {
 		t.Errorf("want a warning about 11 managed policies; got %v", ds)
 	}
+}
+
+// A bare name is expanded with the path IAM gives the policy, from the
+// table of known AWS managed policies; the path is part of the ARN, and
+// arn:...:policy/AmazonECSTaskExecutionRolePolicy does not exist.
+func TestManagedPolicyNamesGetTheirPath(t *testing.T) {
+	cases := []struct{ name, want string }{
+		{"AmazonECSTaskExecutionRolePolicy", "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"},
+		{"service-role/AmazonECSTaskExecutionRolePolicy", "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"},
+		{"AWSLambdaBasicExecutionRole", "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
+		{"ViewOnlyAccess", "arn:${AWS::Partition}:iam::aws:policy/job-function/ViewOnlyAccess"},
+		{"AmazonSQSReadOnlyAccess", "arn:${AWS::Partition}:iam::aws:policy/AmazonSQSReadOnlyAccess"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, res := rendertest.MustRenderFiles(t, svc("      ManagedPolicyArns:\n        - "+c.name+"\n"), nil)
+			got := res["AppTaskRole"].Properties["ManagedPolicyArns"]
+			want := []any{map[string]any{"Fn::Sub": c.want}}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got %#v, want %#v", got, want)
+			}
+		})
+	}
+	t.Run("a full ARN passes through", func(t *testing.T) {
+		const arn = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceRole"
+		_, res := rendertest.MustRenderFiles(t, svc("      ManagedPolicyArns:\n        - "+arn+"\n"), nil)
+		if got := res["AppTaskRole"].Properties["ManagedPolicyArns"]; !reflect.DeepEqual(got, []any{arn}) {
+			t.Errorf("got %#v", got)
+		}
+	})
+}
+
+// A bare name composex does not know is refused, located, with what is
+// allowed; a known name under the wrong path is refused with the right ARN.
+func TestUnknownManagedPolicyNameRefused(t *testing.T) {
+	const allowed = "; give the policy's full ARN (arn:aws:iam::aws:policy/PATH/NAME, or arn:aws:iam::ACCOUNT:policy/NAME for your own) or the name of a known AWS managed policy"
+	cases := []struct{ value, msg string }{
+		{"MyTeamPolicy", `"MyTeamPolicy" is not an AWS managed policy composex knows the path of` + allowed},
+		{"AmazonECSTaskExecutionRolePolicyV9", `"AmazonECSTaskExecutionRolePolicyV9" is not an AWS managed policy composex knows the path of` + allowed},
+		{"amazonecstaskexecutionrolepolicy", `"amazonecstaskexecutionrolepolicy" is not an AWS managed policy composex knows the path of; did you mean AmazonECSTaskExecutionRolePolicy (arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy)?` + allowed},
+		{"job-function/AmazonECSTaskExecutionRolePolicy", `"job-function/AmazonECSTaskExecutionRolePolicy" is not an AWS managed policy composex knows the path of; the AWS managed policy AmazonECSTaskExecutionRolePolicy is arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy` + allowed},
+	}
+	for _, c := range cases {
+		t.Run(c.value, func(t *testing.T) {
+			compose := svc("      ManagedPolicyArns:\n        - AmazonS3ReadOnlyAccess\n        - " + c.value + "\n")
+			ds, res := rendertest.RenderFiles(t, compose, nil)
+			if res != nil {
+				t.Fatal("rendered; want an error")
+			}
+			errs := ds.Errors()
+			if len(errs) != 1 {
+				t.Fatalf("want one error, got:\n%s", ds.Error())
+			}
+			d := errs[0]
+			if d.Service != "app" || d.Path != "services.app.x-iam.ManagedPolicyArns.1" || d.Line != 7 || !strings.HasSuffix(d.File, "docker-compose.yml") || d.Message != c.msg {
+				t.Errorf("got %s:%d service %q %s: %s\nwant line 7 service app services.app.x-iam.ManagedPolicyArns.1: %s", d.File, d.Line, d.Service, d.Path, d.Message, c.msg)
+			}
+		})
+	}
+}
+
+// Each role's trust policy holds only the conditions AWS documents for it
+// (see render's trustPolicy and executionTrustPolicy for the sources): the
+// task role aws:SourceAccount and aws:SourceArn, the execution role none.
+func TestRoleTrustPolicies(t *testing.T) {
+	_, res := rendertest.MustRenderFiles(t, "services:\n  app:\n    image: busybox\n", nil)
+	exec := res["AppExecutionRole"].Properties["AssumeRolePolicyDocument"]
+	rendertest.EqualJSON(t, "execution role trust", exec, `{"Version": "2012-10-17", "Statement": [
+	  {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}`)
+	task := res["AppTaskRole"].Properties["AssumeRolePolicyDocument"]
+	rendertest.EqualJSON(t, "task role trust", task, `{"Version": "2012-10-17", "Statement": [
+	  {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole",
+	   "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+	                 "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*"}}}}]}`)
 }

@@ -19,7 +19,7 @@ const (
 	key = "x-prometheus"
 	// NginxExporterName is the sidecar added by AutoAddNginxPrometheusExporter.
 	NginxExporterName  = "nginx-prometheus-exporter"
-	nginxExporterImage = "public.ecr.aws/nginx/nginx-prometheus-exporter:1.3.0"
+	nginxExporterImage = render.NginxPrometheusExporterImage // see render.Pins
 	// The nginx exporter's own default scrape address: stub_status on 8080.
 	defaultStubStatus = "http://127.0.0.1:8080/stub_status"
 	defaultJmxPort    = 9404

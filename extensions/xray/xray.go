@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -25,10 +26,10 @@ const (
 
 	// DaemonName is the daemon sidecar's container name in every family.
 	DaemonName = "xray-daemon"
-	// DaemonImage is the pinned daemon release (3.3.14, the last 3.3.x
-	// before the daemon entered maintenance); the image parameter moves
-	// every family at once.
-	DaemonImage = "public.ecr.aws/xray/aws-xray-daemon:3.3.14"
+	// DaemonImage is the pinned daemon release (see render.Pins for when
+	// and where it was checked); the image parameter moves every family
+	// at once.
+	DaemonImage = render.XRayDaemonImage
 	imageParam  = "XRayDaemonImage"
 	// DaemonAddress is where the apps' X-Ray SDKs send segments (UDP) and
 	// ask for sampling rules (TCP): the daemon in the task.
@@ -187,6 +188,48 @@ func describe(x *XRay) string {
 func useAgent(f *render.Family) {
 	f.Agent().CollectTraces = true
 	f.Tracing = &render.Tracing{Container: cwagent.ContainerName, XRayAddress: cwagent.XRayAddress, OTLPEndpoint: cwagent.OTLPEndpoint}
+	for _, c := range f.AppContainers() {
+		quietOtherSignals(c)
+	}
+}
+
+// otelSignals are the OpenTelemetry signals other than traces: the SDK
+// variable that picks each one's exporter, and the variable that sends it
+// to an endpoint of its own.
+var otelSignals = []struct{ exporter, endpoint string }{
+	{"OTEL_METRICS_EXPORTER", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"},
+	{"OTEL_LOGS_EXPORTER", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"},
+}
+
+// quietOtherSignals turns off the metrics and logs exporters of an app
+// whose OTLP goes to the agent: the agent's OTLP receiver is configured
+// for traces only (traces.traces_collected.otlp), and the SDKs export
+// metrics and logs over OTLP by default, so each export would fail and be
+// logged as an error every interval. A value the user set is kept, and so
+// is a signal the user sends to an endpoint of its own, or an app whose
+// OTLP endpoint is not the agent's.
+func quietOtherSignals(c *render.Container) {
+	if ep, set := c.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"]; set && !isAgentOTLP(ep) {
+		return
+	}
+	for _, sig := range otelSignals {
+		_, chosen := c.Environment[sig.exporter]
+		_, elsewhere := c.Environment[sig.endpoint]
+		if !chosen && !elsewhere {
+			c.Environment[sig.exporter] = "none"
+		}
+	}
+}
+
+// isAgentOTLP reports whether an OTLP endpoint is the agent in the task:
+// the loopback address on one of its two OTLP ports.
+func isAgentOTLP(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return false
+	}
+	host, port := u.Hostname(), u.Port()
+	return (host == "127.0.0.1" || host == "localhost") && (port == "4317" || port == "4318")
 }
 
 // addDaemon adds the X-Ray daemon sidecar, or reuses the family's

@@ -310,3 +310,55 @@ func TestDeploy(t *testing.T) {
 		t.Errorf("deployed containers: %s", got)
 	}
 }
+
+// The agent's OTLP receiver takes traces only: an app that sends its OTLP
+// to the agent gets its metrics and logs exporters turned off, unless the
+// user chose them or sends them elsewhere.
+func TestAgentOTLPTracesOnly(t *testing.T) {
+	cases := []struct {
+		name, env string
+		want      map[string]string // expected value; "" means unset
+	}{
+		{"nothing set", "", map[string]string{"OTEL_METRICS_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none"}},
+		{"endpoint the agent's gRPC port", "OTEL_EXPORTER_OTLP_ENDPOINT: http://127.0.0.1:4317",
+			map[string]string{"OTEL_METRICS_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none"}},
+		{"the user's metrics exporter is kept", "OTEL_METRICS_EXPORTER: prometheus",
+			map[string]string{"OTEL_METRICS_EXPORTER": "prometheus", "OTEL_LOGS_EXPORTER": "none"}},
+		{"logs sent to their own endpoint", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: http://logs.example:4318/v1/logs",
+			map[string]string{"OTEL_METRICS_EXPORTER": "none", "OTEL_LOGS_EXPORTER": ""}},
+		{"an endpoint that is not the agent", "OTEL_EXPORTER_OTLP_ENDPOINT: http://collector:4318",
+			map[string]string{"OTEL_METRICS_EXPORTER": "", "OTEL_LOGS_EXPORTER": ""}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			env := ""
+			if c.env != "" {
+				env = "    environment:\n      " + c.env + "\n"
+			}
+			r := rendertest.MustRender(t, "services:\n  api:\n    image: busybox:1.36\n"+env+"    x-xray: {Collector: cloudwatch-agent}\n")
+			got := map[string]string{}
+			for _, e := range rendertest.Containers(t, r, "ApiTaskDefinition")["api"]["Environment"].([]any) {
+				kv := e.(map[string]any)
+				if v, ok := kv["Value"].(string); ok {
+					got[kv["Name"].(string)] = v
+				}
+			}
+			for k, want := range c.want {
+				if got[k] != want {
+					t.Errorf("%s = %q, want %q", k, got[k], want)
+				}
+			}
+		})
+	}
+}
+
+// The daemon receives X-Ray segments only and the apps get no OTLP
+// endpoint, so no OpenTelemetry variable is set.
+func TestDaemonSetsNoOTelVariables(t *testing.T) {
+	r := rendertest.MustRender(t, "services:\n  api:\n    image: busybox:1.36\n    x-xray: true\n")
+	for _, e := range rendertest.Containers(t, r, "ApiTaskDefinition")["api"]["Environment"].([]any) {
+		if n := e.(map[string]any)["Name"].(string); strings.HasPrefix(n, "OTEL_") {
+			t.Errorf("the daemon's family got %s", n)
+		}
+	}
+}

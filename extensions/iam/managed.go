@@ -1,0 +1,113 @@
+package iam
+
+import (
+	"strings"
+)
+
+// awsManagedPolicies maps the name of an AWS managed policy to its path:
+// IAM places some under service-role/ or job-function/, and an ARN without
+// that path names a policy that does not exist (the role is never created).
+// A bare name in x-iam.ManagedPolicyArns is expanded only when it is here;
+// any other policy must be given by its full ARN.
+//
+// Checked 2026-12-01 against the AWS Managed Policy Reference Guide
+// (docs.aws.amazon.com/aws-managed-policy/latest/reference/, each policy's
+// page shows its ARN) and the ECS Developer Guide's "AWS managed policies
+// for Amazon ECS". The table holds the policies an ECS task or its
+// operators attach; it is not meant to list all of IAM's.
+var awsManagedPolicies = map[string]string{
+	// ECS, ECR and the roles ECS and its neighbours assume.
+	"AmazonECSTaskExecutionRolePolicy":                                         "service-role/",
+	"AmazonEC2ContainerServiceRole":                                            "service-role/",
+	"AmazonEC2ContainerServiceforEC2Role":                                      "service-role/",
+	"AmazonEC2ContainerServiceAutoscaleRole":                                   "service-role/",
+	"AmazonEC2ContainerServiceEventsRole":                                      "service-role/",
+	"AmazonECSInfrastructureRolePolicyForVolumes":                              "service-role/",
+	"AmazonECSInfrastructureRolePolicyForServiceConnectTransportLayerSecurity": "service-role/",
+	"AWSCodeDeployRoleForECS":                                                  "",
+	"AmazonECS_FullAccess":                                                     "",
+	"AmazonEC2ContainerRegistryReadOnly":                                       "",
+	"AmazonEC2ContainerRegistryPowerUser":                                      "",
+	"AmazonEC2ContainerRegistryFullAccess":                                     "",
+	"AWSLambdaBasicExecutionRole":                                              "service-role/",
+	"AWSLambdaVPCAccessExecutionRole":                                          "service-role/",
+	"AmazonAPIGatewayPushToCloudWatchLogs":                                     "service-role/",
+	"AWSAppSyncPushToCloudWatchLogs":                                           "service-role/",
+	"AmazonSSMAutomationRole":                                                  "service-role/",
+	// Observability.
+	"AWSXRayDaemonWriteAccess":                    "",
+	"AWSXrayWriteOnlyAccess":                      "",
+	"CloudWatchAgentServerPolicy":                 "",
+	"CloudWatchAgentAdminPolicy":                  "",
+	"CloudWatchLambdaInsightsExecutionRolePolicy": "",
+	"CloudWatchLogsFullAccess":                    "",
+	"CloudWatchLogsReadOnlyAccess":                "",
+	"CloudWatchReadOnlyAccess":                    "",
+	"CloudWatchFullAccess":                        "",
+	"AmazonPrometheusRemoteWriteAccess":           "",
+	// Data and messaging an app reads or writes.
+	"AmazonS3ReadOnlyAccess":                       "",
+	"AmazonS3FullAccess":                           "",
+	"AmazonSQSReadOnlyAccess":                      "",
+	"AmazonSQSFullAccess":                          "",
+	"AmazonSNSReadOnlyAccess":                      "",
+	"AmazonSNSFullAccess":                          "",
+	"AmazonDynamoDBReadOnlyAccess":                 "",
+	"AmazonDynamoDBFullAccess":                     "",
+	"AmazonKinesisReadOnlyAccess":                  "",
+	"AmazonKinesisFullAccess":                      "",
+	"AmazonKinesisFirehoseFullAccess":              "",
+	"AmazonMSKReadOnlyAccess":                      "",
+	"AmazonMSKFullAccess":                          "",
+	"AmazonRDSReadOnlyAccess":                      "",
+	"AmazonRDSDataFullAccess":                      "",
+	"AmazonElastiCacheReadOnlyAccess":              "",
+	"AmazonElasticFileSystemClientReadOnlyAccess":  "",
+	"AmazonElasticFileSystemClientReadWriteAccess": "",
+	"AmazonElasticFileSystemClientFullAccess":      "",
+	"AmazonEventBridgeFullAccess":                  "",
+	"AmazonSESFullAccess":                          "",
+	"AWSStepFunctionsFullAccess":                   "",
+	"SecretsManagerReadWrite":                      "",
+	"AmazonSSMReadOnlyAccess":                      "",
+	"AmazonSSMManagedInstanceCore":                 "",
+	"AWSKeyManagementServicePowerUser":             "",
+	"ReadOnlyAccess":                               "",
+	"PowerUserAccess":                              "",
+	"AdministratorAccess":                          "",
+	"ViewOnlyAccess":                               "job-function/",
+	"AWSAppMeshEnvoyAccess":                        "",
+}
+
+// knownManagedPolicy returns the path/name of an AWS managed policy given
+// by name, with or without its path; ok is false for a name the table does
+// not know or a path that is not the policy's.
+func knownManagedPolicy(v string) (pathName string, ok bool) {
+	name := v
+	given := ""
+	if i := strings.LastIndex(v, "/"); i >= 0 {
+		name, given = v[i+1:], strings.TrimPrefix(v[:i+1], "/")
+	}
+	path, known := awsManagedPolicies[name]
+	if !known || (given != "" && given != path) {
+		return "", false
+	}
+	return path + name, true
+}
+
+// managedPolicyHint says what a name that is not in the table could be.
+func managedPolicyHint(v string) string {
+	name := v
+	if i := strings.LastIndex(v, "/"); i >= 0 {
+		name = v[i+1:]
+	}
+	if path, known := awsManagedPolicies[name]; known {
+		return "; the AWS managed policy " + name + " is arn:aws:iam::aws:policy/" + path + name
+	}
+	for k, path := range awsManagedPolicies {
+		if strings.EqualFold(k, name) {
+			return "; did you mean " + k + " (arn:aws:iam::aws:policy/" + path + k + ")?"
+		}
+	}
+	return ""
+}
