@@ -225,11 +225,11 @@ func TestTooManyManagedPoliciesWarns(t *testing.T) {
 
 // A bare name is expanded with the path IAM gives the policy, from the
 // table of known AWS managed policies; the path is part of the ARN, and
-// arn:...:policy/AmazonECSTaskExecutionRolePolicy does not exist.
+// arn:...:policy/AmazonEC2ContainerServiceRole (no service-role/) does not exist.
 func TestManagedPolicyNamesGetTheirPath(t *testing.T) {
 	cases := []struct{ name, want string }{
-		{"AmazonECSTaskExecutionRolePolicy", "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"},
-		{"service-role/AmazonECSTaskExecutionRolePolicy", "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"},
+		{"AmazonEC2ContainerServiceRole", "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonEC2ContainerServiceRole"},
+		{"service-role/AmazonEC2ContainerServiceRole", "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonEC2ContainerServiceRole"},
 		{"AWSLambdaBasicExecutionRole", "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
 		{"ViewOnlyAccess", "arn:${AWS::Partition}:iam::aws:policy/job-function/ViewOnlyAccess"},
 		{"AmazonSQSReadOnlyAccess", "arn:${AWS::Partition}:iam::aws:policy/AmazonSQSReadOnlyAccess"},
@@ -245,7 +245,7 @@ func TestManagedPolicyNamesGetTheirPath(t *testing.T) {
 		})
 	}
 	t.Run("a full ARN passes through", func(t *testing.T) {
-		const arn = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceRole"
+		const arn = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 		_, res := rendertest.MustRenderFiles(t, svc("      ManagedPolicyArns:\n        - "+arn+"\n"), nil)
 		if got := res["AppTaskRole"].Properties["ManagedPolicyArns"]; !reflect.DeepEqual(got, []any{arn}) {
 			t.Errorf("got %#v", got)
@@ -259,9 +259,9 @@ func TestUnknownManagedPolicyNameRefused(t *testing.T) {
 	const allowed = "; give the policy's full ARN (arn:aws:iam::aws:policy/PATH/NAME, or arn:aws:iam::ACCOUNT:policy/NAME for your own) or the name of a known AWS managed policy"
 	cases := []struct{ value, msg string }{
 		{"MyTeamPolicy", `"MyTeamPolicy" is not an AWS managed policy composex knows the path of` + allowed},
-		{"AmazonECSTaskExecutionRolePolicyV9", `"AmazonECSTaskExecutionRolePolicyV9" is not an AWS managed policy composex knows the path of` + allowed},
-		{"amazonecstaskexecutionrolepolicy", `"amazonecstaskexecutionrolepolicy" is not an AWS managed policy composex knows the path of; did you mean AmazonECSTaskExecutionRolePolicy (arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy)?` + allowed},
-		{"job-function/AmazonECSTaskExecutionRolePolicy", `"job-function/AmazonECSTaskExecutionRolePolicy" is not an AWS managed policy composex knows the path of; the AWS managed policy AmazonECSTaskExecutionRolePolicy is arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy` + allowed},
+		{"AmazonEC2ContainerServiceRoleV9", `"AmazonEC2ContainerServiceRoleV9" is not an AWS managed policy composex knows the path of` + allowed},
+		{"amazonec2containerservicerole", `"amazonec2containerservicerole" is not an AWS managed policy composex knows the path of; did you mean AmazonEC2ContainerServiceRole (arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceRole)?` + allowed},
+		{"job-function/AmazonEC2ContainerServiceRole", `"job-function/AmazonEC2ContainerServiceRole" is not an AWS managed policy composex knows the path of; the AWS managed policy AmazonEC2ContainerServiceRole is arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceRole` + allowed},
 	}
 	for _, c := range cases {
 		t.Run(c.value, func(t *testing.T) {
