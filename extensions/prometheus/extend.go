@@ -14,7 +14,7 @@ import (
 //	0.x                        1.x
 //	jvm_memory_bytes_used      jvm_memory_used_bytes
 //	jvm_memory_pool_bytes_used jvm_memory_pool_used_bytes
-//	jvm_classes_loaded (<0.16) jvm_classes_currently_loaded (also 0.20)
+//	jvm_classes_loaded (0.16.1) jvm_classes_currently_loaded (as 0.20.0)
 //
 // The dimensions are labels every target has (TaskDefinitionFamily from the
 // scrape, ClusterName from the agent) plus the metric's own area or pool.
