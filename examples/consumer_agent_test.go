@@ -764,3 +764,36 @@ func TestPrometheusLogGroupInStack(t *testing.T) {
 		})
 	}
 }
+
+// TestDiscoveryStaysInStack: a user's Prometheus configuration that reads
+// the agent's discovery results gets ECS discovery (with a warning, since
+// every agent then scrapes every task of its family). That discovery still
+// finds each declared exporter, on a container that maps its port (the
+// nginx exporter's port is mapped by nginx; the JMX port nobody declared is
+// added), and never a task of another family or of another stack of the
+// same project in the same cluster.
+func TestDiscoveryStaysInStack(t *testing.T) {
+	dir := filepath.Join("testdata", "agent-discovery")
+	p := renderProject(t, "agent-discovery", filepath.Join(dir, composeFile))
+	cluster := append(deployTasks(t, p, "staging", 2), deployTasks(t, p, "prod", 2)...)
+	want := map[string][]string{"Web": {"web:9113", "web:9113"}, "Api": {"api:9404", "api:9404"}}
+	for _, own := range cluster {
+		if own.ScrapeConfig == "" {
+			continue
+		}
+		var got []string
+		for _, g := range scrapeTargets(t, own, cluster) {
+			if g.Task.Stack != own.Stack || g.Task.Family != own.Family {
+				t.Errorf("the agent of %s (%s) discovers %s of %s", own.TaskArn, own.Family, g, g.Task.Family)
+				continue
+			}
+			if _, ok := g.Task.container(g.Container).Ports[g.Port]; !ok {
+				t.Errorf("%s: discovered on a container that does not map the port", g)
+			}
+			got = append(got, fmt.Sprintf("%s:%d", g.Container, g.Port))
+		}
+		if !slices.Equal(got, want[own.Logical]) {
+			t.Errorf("the agent of %s discovers %v; want %v (its family's exporters in the stack's two tasks)", own.TaskArn, got, want[own.Logical])
+		}
+	}
+}
