@@ -288,14 +288,15 @@ type motoSummary struct {
 	Error           *string `json:"error"`
 	Status          string  `json:"status"`
 	TaskDefinitions []struct {
-		Family                  string          `json:"family"`
-		Cpu                     string          `json:"cpu"`
-		Memory                  string          `json:"memory"`
-		NetworkMode             string          `json:"networkMode"`
-		RequiresCompatibilities []string        `json:"requiresCompatibilities"`
-		ExecutionRoleArn        string          `json:"executionRoleArn"`
-		TaskRoleArn             string          `json:"taskRoleArn"`
-		ContainerDefinitions    []motoContainer `json:"containerDefinitions"`
+		Family                  string           `json:"family"`
+		Cpu                     string           `json:"cpu"`
+		Memory                  string           `json:"memory"`
+		NetworkMode             string           `json:"networkMode"`
+		RequiresCompatibilities []string         `json:"requiresCompatibilities"`
+		ExecutionRoleArn        string           `json:"executionRoleArn"`
+		TaskRoleArn             string           `json:"taskRoleArn"`
+		ContainerDefinitions    []motoContainer  `json:"containerDefinitions"`
+		Volumes                 []motoTaskVolume `json:"volumes"`
 	} `json:"task_definitions"`
 	Services []motoService `json:"services"`
 	// What the per-example checks (motoChecks) read back.
@@ -313,6 +314,10 @@ type motoSummary struct {
 	ScalingPolicies json.RawMessage `json:"scaling_policies"`
 	Alarms          json.RawMessage `json:"alarms"`
 	Resources       json.RawMessage `json:"resources"`
+	// Amazon EFS (added by tools/moto_check.py), read by readback_efs_test.go.
+	EfsFileSystems  []motoFileSystem  `json:"efs_file_systems"`
+	EfsMountTargets []motoMountTarget `json:"efs_mount_targets"`
+	EfsAccessPoints []motoAccessPoint `json:"efs_access_points"`
 }
 
 // motoStack is the stack name moto_inproc_check.py creates; task families

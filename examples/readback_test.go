@@ -31,11 +31,11 @@ var motoSkip = map[string]string{
 	// moto_plus's Cloud Map handler refuses an unknown namespace as AWS does.
 	// network-cloudmap-legacy deploys a Cloud Map registration instead.
 	"network-egress-cloudmap": "moto cannot create AWS::ServiceDiscovery::PrivateDnsNamespace, and the existing namespace ns-0123456789abcdef is not in the emulator",
-	// moto's AWS::EC2::SecurityGroupIngress handler asserts that a rule has a
-	// CIDR or a source security group (SourcePrefixListId is not handled),
-	// and the security group of another account (sg-0a1b2c3d4e5f60718) does
-	// not exist in the emulator.
-	"network-ingress-aws-sources": "moto's SecurityGroupIngress handler does not know SourcePrefixListId, and the source security group of another account is not in the emulator",
+	// The shared moto_plus now creates prefix-list sources, but the security
+	// group of another account (sg-0a1b2c3d4e5f60718) is not in the emulator
+	// and CreateStack refuses it (InvalidGroup.NotFound), as AWS would in an
+	// account that cannot see it.
+	"network-ingress-aws-sources": "the source security group of another account (sg-0a1b2c3d4e5f60718) is not in the emulator: CreateStack fails with InvalidGroup.NotFound",
 }
 
 // motoChecks are the per-project readbacks, by project name.
@@ -74,6 +74,11 @@ type motoContainer struct {
 		ContainerPort int    `json:"containerPort"`
 		Protocol      string `json:"protocol"`
 	} `json:"portMappings"`
+	MountPoints []struct {
+		SourceVolume  string `json:"sourceVolume"`
+		ContainerPath string `json:"containerPath"`
+		ReadOnly      bool   `json:"readOnly"`
+	} `json:"mountPoints"`
 }
 
 type motoService struct {
@@ -457,7 +462,13 @@ func checkPrometheusBlog(t *testing.T, p *project, sum *motoSummary) {
 		equal(t, "connect registry", []any{r.RegistryArn, r.ContainerName, r.ContainerPort}, []any{cm.Arn, "connect", 8083})
 	}
 	task := sum.role(t, "ConnectTaskRole")
-	equal(t, "connect task role inline policies", inlineNames(task), []string{"AssumeRoles", "CloudWatchAgentPrometheus"})
+	// EfsVolumes: the seed's connect volume is an EFS file system the task
+	// mounts (extensions/efs); the example keeps it as task storage (x-efs: false).
+	wantPolicies := []string{"AssumeRoles", "CloudWatchAgentPrometheus", "EfsVolumes"}
+	if p.name == "prometheus-blog" {
+		wantPolicies = []string{"AssumeRoles", "CloudWatchAgentPrometheus"}
+	}
+	equal(t, "connect task role inline policies", inlineNames(task), wantPolicies)
 	if doc := fmt.Sprint(task.Inline["AssumeRoles"]); !strings.Contains(doc, "sts:AssumeRole") || !strings.Contains(doc, "role-for-cross-account-connectors") {
 		t.Errorf("connect AssumeRoles policy: %s", doc)
 	}
@@ -550,11 +561,11 @@ func checkMonitoringEmf(t *testing.T, p *project, sum *motoSummary) {
 }
 
 func checkNetworkIngress(t *testing.T, p *project, sum *motoSummary) {
-	// moto keeps no IPv6 range of an AWS::EC2::SecurityGroupIngress, so
-	// the partner's IPv6 rules are checked in the template below.
+	// The shared moto_plus keeps the IPv6 range of an
+	// AWS::EC2::SecurityGroupIngress (stock moto dropped it).
 	equal(t, "api ingress", sum.ingress(sum.group(t, "api")), []string{
-		"443/tcp<-192.168.10.0/24", "443/tcp<-sg:api", "443/tcp<-sg:frontend",
-		"9090/tcp<-sg:api", "9090/tcp<-sg:frontend",
+		"443/tcp<-192.168.10.0/24", "443/tcp<-2001:db8:1234::/48", "443/tcp<-sg:api", "443/tcp<-sg:frontend",
+		"9090/tcp<-2001:db8:1234::/48", "9090/tcp<-sg:api", "9090/tcp<-sg:frontend",
 	})
 	equal(t, "frontend ingress", sum.ingress(sum.group(t, "frontend")), []string{"80/tcp<-0.0.0.0/0"})
 	equal(t, "frontend public IP", sum.service(t, "frontend").NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp, "ENABLED")

@@ -6,6 +6,7 @@ package extensions
 import (
 	"github.com/composex/composex/extensions/alarms"
 	"github.com/composex/composex/extensions/cwagent"
+	"github.com/composex/composex/extensions/efs"
 	"github.com/composex/composex/extensions/envoy"
 	"github.com/composex/composex/extensions/iam"
 	"github.com/composex/composex/extensions/monitoring"
@@ -29,5 +30,6 @@ func All() []render.Extension {
 		xray.Extension{},  // sets each family's trace collector, read by envoy
 		envoy.Extension{}, // Service Connect and the Envoy sidecar (after network)
 		cwagent.Extension{},
+		efs.Extension{}, // named volumes: after network, whose egress rules it extends
 	}
 }

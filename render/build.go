@@ -34,6 +34,9 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 		Parameters: map[string]*Parameter{},
 		Resources:  map[string]cloudformation.Resource{},
 		Outputs:    map[string]cloudformation.Output{},
+
+		Conditions:        map[string]any{},
+		PersistentVolumes: map[string]bool{},
 	}
 	m.ClusterName = readXCluster(p.Extensions["x-cluster"], &ds)
 
@@ -52,6 +55,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 	}
 	familyNames := slices.Sorted(maps.Keys(members))
 	familyLogical := uniqueLogicalNames(familyNames)
+	checkNameCollisions(names, familyNames, members, &ds)
 	secrets := readSecrets(p, &ds)
 
 	xecs := map[string]XEcs{}
@@ -66,6 +70,9 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 			} else {
 				ds.Warnf(n, ServicePath(n, "build"), "ECS cannot build images: the template parameter %s has no default and must be given the pushed image", ImageParam(n, serviceLogical))
 			}
+		}
+		if why := invalidECRImage(s.Image); why != "" {
+			ds.Errorf(n, ServicePath(n, "image"), "image %q: %s", s.Image, why)
 		}
 		if strings.ContainsAny(s.Image, " \t") {
 			ds.Errorf(n, ServicePath(n, "image"), "%q is not an image reference", s.Image)
@@ -85,6 +92,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 			LogRetentionDays: 0,
 			Resources:        map[string]cloudformation.Resource{},
 			Rollback:         true,
+			EFSVolumes:       map[string]*EFSVolume{},
 		}
 		volumes := map[string]bool{}
 		for _, n := range members[fam] {
@@ -103,7 +111,6 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 		m.Families = append(m.Families, f)
 	}
 	familyDependencies(m, &ds)
-	warnVolumes(p, m, &ds)
 	checkPortClashes(m, &ds)
 	return m, ds
 }
@@ -194,10 +201,8 @@ func mergeFamilySettings(f *Family, xecs map[string]XEcs, xlog map[string]XLoggi
 				maxPct = hi
 			}
 		}
-		if s.Deploy != nil {
-			if v, ok := s.Deploy.Labels[labelEphemeral]; ok {
-				ds.Errorf(s.Name, ServicePath(s.Name, "deploy.labels", Key(labelEphemeral)), "%q: ephemeral storage is not supported yet; Fargate gives each task 20 GiB", v)
-			}
+		if gib := ephemeralStorage(s, ds); gib > f.EphemeralStorageGiB {
+			f.EphemeralStorageGiB = gib
 		}
 	}
 	f.DesiredCount = replicas
@@ -473,8 +478,14 @@ func familyDependencies(m *Model, ds *Diagnostics) {
 	}
 }
 
+// warnVolumes tells, for each top-level volume that stays task storage (no
+// extension made it persistent), that its data goes with the task. It runs
+// after the extensions, which decide what persists.
 func warnVolumes(p *types.Project, m *Model, ds *Diagnostics) {
 	for _, v := range slices.Sorted(maps.Keys(p.Volumes)) {
+		if m.PersistentVolumes[v] {
+			continue
+		}
 		var fams []string
 		for _, f := range m.Families {
 			for _, vol := range f.Volumes {

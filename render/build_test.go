@@ -181,11 +181,6 @@ func TestGlobalModeWarned(t *testing.T) {
 	wantWarning(t, ds, "web", "services.web.deploy.mode", "global mode has no meaning on Fargate (there are no hosts); the service runs 1 task(s)")
 }
 
-func TestEphemeralStorageRefused(t *testing.T) {
-	_, ds := buildYAML(t, "services:\n  web:\n    image: nginx\n    deploy: {labels: {ecs.ephemeral.storage: \"50\"}}\n")
-	wantError(t, ds, "web", "services.web.deploy.labels.[ecs.ephemeral.storage]", `"50": ephemeral storage is not supported yet`)
-}
-
 // family builds a two-service family: init (the parent) and app, which
 // depends on it. parent and child are extra keys of each.
 func twoInFamily(parent, child string) string {

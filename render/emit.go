@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -109,6 +110,9 @@ func Emit(m *Model) (*cloudformation.Template, Diagnostics) {
 	for id, o := range m.Outputs {
 		t.Outputs[id] = o
 	}
+	for name, c := range m.Conditions {
+		t.Conditions[name] = c
+	}
 	return t, ds
 }
 
@@ -179,7 +183,10 @@ func emitFamily(t *cloudformation.Template, m *Model, f *Family, add func(string
 		Tags: []tags.Tag{projectTag, familyTag},
 	}
 	for _, v := range f.Volumes {
-		td.Volumes = append(td.Volumes, ecs.TaskDefinition_Volume{Name: str(v)})
+		td.Volumes = append(td.Volumes, taskVolume(f, v))
+	}
+	if f.EphemeralStorageGiB > 0 {
+		td.EphemeralStorage = &ecs.TaskDefinition_EphemeralStorage{SizeInGiB: intp(f.EphemeralStorageGiB)}
 	}
 	for _, c := range f.Containers {
 		td.ContainerDefinitions = append(td.ContainerDefinitions, containerDefinition(f, c))
@@ -229,6 +236,24 @@ func emitFamily(t *cloudformation.Template, m *Model, f *Family, add func(string
 	add(f.ServiceID(), svc)
 }
 
+// taskVolume is a task definition volume: task storage, or EFS mounted
+// through its access point with IAM authorization, which the ECS agent
+// accepts only with transit encryption on.
+func taskVolume(f *Family, name string) ecs.TaskDefinition_Volume {
+	v := ecs.TaskDefinition_Volume{Name: str(name)}
+	if e := f.EFSVolumes[name]; e != nil {
+		v.EFSVolumeConfiguration = &ecs.TaskDefinition_EFSVolumeConfiguration{
+			FilesystemId:      e.FileSystemId,
+			TransitEncryption: str("ENABLED"),
+			AuthorizationConfig: &ecs.TaskDefinition_AuthorizationConfig{
+				AccessPointId: str(e.AccessPointId),
+				IAM:           str("ENABLED"),
+			},
+		}
+	}
+	return v
+}
+
 // serviceTags turns deploy labels that are not composex settings into tags
 // of the ECS service, as compose-x does.
 func serviceTags(f *Family) []tags.Tag {
@@ -273,7 +298,21 @@ func ecrRepositories(m *Model, f *Family) []string {
 	return slices.Sorted(maps.Keys(set))
 }
 
+// The parts of an ECR image reference, as ECR defines them: a 12-digit
+// account, a region, and a repository name of lowercase path components.
+// Anything else (a *, a ?, a ${...}) never reaches the policy ARN, which is
+// written inside Fn::Sub: user text must not widen the grant or become a
+// live reference.
+var (
+	ecrAccount    = regexp.MustCompile(`^[0-9]{12}$`)
+	ecrRegion     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
+	ecrRepository = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+)
+
 // ecrRepositoryArn reads ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO[:TAG|@DIGEST].
+// An image on an ECR host whose account, region or repository is not what
+// ECR allows gets no grant (the pull would fail anyway; the image check at
+// build reports it).
 func ecrRepositoryArn(image string) (string, bool) {
 	host, rest, ok := strings.Cut(image, "/")
 	if !ok {
@@ -290,7 +329,24 @@ func ecrRepositoryArn(image string) (string, bool) {
 	if i := strings.LastIndex(repo, ":"); i >= 0 {
 		repo = repo[:i]
 	}
+	if !ecrAccount.MatchString(parts[0]) || !ecrRegion.MatchString(parts[3]) || !ecrRepository.MatchString(repo) {
+		return "", false
+	}
 	return fmt.Sprintf("arn:${AWS::Partition}:ecr:%s:%s:repository/%s", parts[3], parts[0], repo), true
+}
+
+// invalidECRImage says what is wrong with an image on an ECR host that
+// ecrRepositoryArn cannot grant, or "" when the image is not on ECR or is
+// valid.
+func invalidECRImage(image string) string {
+	host, _, ok := strings.Cut(image, "/")
+	if !ok || !strings.Contains(host, ".dkr.ecr.") {
+		return ""
+	}
+	if _, ok := ecrRepositoryArn(image); ok {
+		return ""
+	}
+	return "an ECR image must be ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:TAG] with a 12-digit account and a repository of lowercase letters, digits and . _ - / (no wildcards, no ${...}): composex grants the pull on exactly that repository"
 }
 
 func containerDefinition(f *Family, c *Container) ecs.TaskDefinition_ContainerDefinition {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,6 +28,10 @@ type LoadOptions struct {
 	// Environment replaces the process environment for interpolation when
 	// not nil (tests use it to stay independent of the caller's shell).
 	Environment map[string]string
+	// AllowOutsideProject lets env_file, label_file and the other files a
+	// compose file names lie outside the project directory
+	// (--allow-outside-project); by default such a path is refused.
+	AllowOutsideProject bool
 }
 
 // Input is a loaded, merged and interpolated compose project plus what is
@@ -79,13 +84,27 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 	for i, f := range po.ConfigPaths {
 		files[i] = displayPath(f)
 	}
-	sources := ReadSources(files)
+	var stdin []byte
+	if slices.Contains(po.ConfigPaths, "-") {
+		// Read standard input once, bounded, so that it gets every check a
+		// file gets (the line map, the guard); compose-go then reads the
+		// same bytes.
+		if stdin, err = io.ReadAll(io.LimitReader(os.Stdin, maxComposeFileBytes+1)); err != nil {
+			ds.Errorf("", "", "reading the compose file from standard input: %v", err)
+			return nil, ds
+		}
+	}
+	sources := readSources(files, stdin)
+	expanded, gds := sources.Guard()
+	if gds.HasErrors() {
+		return nil, gds
+	}
 	wd, err := po.GetWorkingDir()
 	if err != nil {
 		ds.Add(loaderDiagnostic(err, sources))
 		return nil, ds
 	}
-	details, err := po.ReadConfigFiles(ctx, wd, po)
+	details, err := readConfigFiles(ctx, po, wd, stdin)
 	if err != nil {
 		ds.Add(loaderDiagnostic(err, sources))
 		return nil, ds
@@ -94,7 +113,17 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 		details.ConfigFiles = append(details.ConfigFiles, types.ConfigFile{Filename: "composex-x-secrets", Content: patch})
 	}
 	details.Environment = po.Environment
-	loadOpts := []func(*loader.Options){}
+	ds.Add(sources.unsetVariables(po.Environment)...)
+	loadOpts := []func(*loader.Options){
+		// compose-go caps the nodes its reset pass visits at 100,000, which
+		// a 3000-service file passes. composex has bounded what the files'
+		// aliases expand to (Guard), so the cap can follow the file's size:
+		// bombs are refused above, and legitimate projects load.
+		func(o *loader.Options) { o.MaxNodeVisits = loaderNodeBudget(expanded) },
+		// env_file and label_file are read by composex below, once each path
+		// has been checked (inside the project, a regular file, bounded).
+		func(o *loader.Options) { o.SkipResolveEnvironment, o.SkipResolveLabels = true, true },
+	}
 	if opts.ProjectName != "" {
 		loadOpts = append(loadOpts, func(o *loader.Options) { o.SetProjectName(opts.ProjectName, true) })
 	} else if !namedInFiles(sources) {
@@ -109,7 +138,45 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 		ds.Add(loaderDiagnostic(err, sources))
 		return nil, ds
 	}
+	if fds := append(checkReferencedFiles(project, sources, opts.AllowOutsideProject), checkPortCounts(project, sources)...); fds.HasErrors() {
+		return nil, fds
+	}
+	if project, err = project.WithServicesEnvironmentResolved(false); err == nil {
+		project, err = project.WithServicesLabelsResolved(false)
+	}
+	if err != nil {
+		ds.Add(loaderDiagnostic(err, sources))
+		return nil, ds
+	}
 	return &Input{Project: project, Sources: sources}, ds
+}
+
+// readConfigFiles is compose-go's ReadConfigFiles, with standard input
+// replaced by the bytes composex already read from it (compose-go reads
+// os.Stdin itself, and it can be read only once).
+func readConfigFiles(ctx context.Context, po *cli.ProjectOptions, wd string, stdin []byte) (*types.ConfigDetails, error) {
+	if stdin == nil {
+		return po.ReadConfigFiles(ctx, wd, po)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		w.Write(stdin)
+		w.Close()
+	}()
+	saved := os.Stdin
+	os.Stdin = r
+	defer func() { os.Stdin = saved; r.Close() }()
+	return po.ReadConfigFiles(ctx, wd, po)
+}
+
+// loaderNodeBudget is compose-go's node-visit cap for files that expand to
+// n nodes: the reset pass visits each node a few times (once per merge of
+// the files and their overrides).
+func loaderNodeBudget(n int) int {
+	return 100_000 + 4*n
 }
 
 // displayPath shows a file relative to the current directory when it is
@@ -143,6 +210,7 @@ var (
 	reYAMLParser = regexp.MustCompile(`while parsing .*\bline (\d+)(?:, column (\d+))?: (.+)$`)
 	reYAMLScan   = regexp.MustCompile(`while scanning .*?\bline (\d+)(?:, column (\d+))?: (?:line \d+(?:, column \d+)?: )?(.+)$`)
 	reInterp     = regexp.MustCompile(`error while interpolating ([^:]+): (.+)$`)
+	reInterpFmt  = regexp.MustCompile(`(?s)^invalid interpolation format for (\S+?)\.?\n.*\n(.*)$`)
 	reNoImage    = regexp.MustCompile(`service "([^"]+)" has neither an image nor a build context specified`)
 	reFileErr    = regexp.MustCompile(`compose file "([^"]+)"[^:]*: (.+)$`)
 	reKeyInMsg   = regexp.MustCompile(`^((?:services|volumes|secrets|networks|configs)\.[^ ]+) (.+)$`)
@@ -167,6 +235,10 @@ func loaderDiagnostic(err error, sources *Sources) Diagnostic {
 	}
 	if m := reInterp.FindStringSubmatch(msg); m != nil {
 		d.Path, d.Message = m[1], m[2]
+	}
+	if m := reInterpFmt.FindStringSubmatch(msg); m != nil {
+		d.Path = m[1]
+		d.Message = fmt.Sprintf("invalid interpolation in %q: write $$ for a literal $ (CloudFormation references such as ${AWS::Region} are not compose variables)", m[2])
 	}
 	if m := reNoImage.FindStringSubmatch(msg); m != nil {
 		d.Path, d.Message = ServicePath(m[1], "image"), "an image is required: ECS runs images and cannot build them; set image (with build, push the image before deploying)"

@@ -270,3 +270,36 @@ func TestDisplayPath(t *testing.T) {
 		t.Errorf("stdin: %q", got)
 	}
 }
+
+// A compose file on standard input gets every check a file gets, located as
+// <stdin>:line (privileged and network_mode: host used to render).
+func TestStdinGetsEveryCheck(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "stdin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("services:\n  web:\n    image: nginx:1.27\n    privileged: true\nx-loop: &x {<<: *x}\n")
+	f.Seek(0, 0)
+	saved := os.Stdin
+	os.Stdin = f
+	defer func() { os.Stdin = saved }()
+	_, ds := Load(context.Background(), LoadOptions{Files: []string{"-"}, ProjectName: "p", Environment: map[string]string{}})
+	d := wantError(t, ds, "", "", `the YAML anchor "x" is used inside its own value`)
+	if d.File != StdinName || d.Line != 5 {
+		t.Fatalf("located at %s:%d, want <stdin>:5", d.File, d.Line)
+	}
+	f.Truncate(0)
+	f.Seek(0, 0)
+	f.WriteString("services:\n  web:\n    image: nginx:1.27\n    privileged: true\n")
+	f.Seek(0, 0)
+	_, ds = renderWith(t, LoadOptions{Files: []string{"-"}, ProjectName: "p", Environment: map[string]string{}})
+	d = wantError(t, ds, "web", "services.web.privileged", "Fargate does not run privileged containers")
+	if d.File != StdinName || d.Line != 4 {
+		t.Fatalf("located at %s:%d, want <stdin>:4", d.File, d.Line)
+	}
+}
+
+func renderWith(t *testing.T, lo LoadOptions) (*Output, Diagnostics) {
+	t.Helper()
+	return Render(context.Background(), Options{Load: lo})
+}

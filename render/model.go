@@ -24,6 +24,13 @@ type Model struct {
 	// namespaces, alarms that span families), by logical ID.
 	Resources map[string]cloudformation.Resource
 	Outputs   map[string]cloudformation.Output
+	// Conditions are template conditions that extensions add, by name
+	// (their values are condition functions: Fn::Equals, Fn::Not, ...).
+	Conditions map[string]any
+	// PersistentVolumes names the top-level compose volumes an extension
+	// gave storage that outlives the task (extensions/efs); the others stay
+	// task storage, which the core warns about.
+	PersistentVolumes map[string]bool
 }
 
 // Parameter is a template parameter; Default nil means it must be given.
@@ -55,6 +62,13 @@ type Family struct {
 	OSFamily         string
 	CapacityProvider []CapacityProviderItem
 	Volumes          []string // task volume names, sorted
+	// EFSVolumes holds the Amazon EFS configuration of task volumes, by task
+	// volume name (extensions/efs); a task volume without one is task
+	// storage.
+	EFSVolumes map[string]*EFSVolume
+	// EphemeralStorageGiB is the task's Fargate ephemeral storage (21-200),
+	// 0 for Fargate's default 20 GiB.
+	EphemeralStorageGiB int
 	// DependsOn lists other families whose services must exist before this
 	// family's service is created (compose depends_on across families).
 	DependsOn []string
@@ -80,6 +94,14 @@ type Family struct {
 	ServiceHooks       []func(*ecs.Service)
 	TaskHooks          []func(*ecs.TaskDefinition)
 	SecurityGroupHooks []func(*ec2.SecurityGroup)
+}
+
+// EFSVolume mounts an Amazon EFS file system through an access point, with
+// IAM authorization and TLS: the only way composex mounts EFS. Both IDs may
+// be intrinsics (a Ref of the created resource or of a parameter).
+type EFSVolume struct {
+	FileSystemId  string
+	AccessPointId string
 }
 
 // CapacityProviderItem is one entry of x-ecs.CapacityProviderStrategy.

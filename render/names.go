@@ -74,3 +74,47 @@ func ResourceName(name string) string {
 	}
 	return s
 }
+
+// validContainerName is what ECS accepts as a container name: up to 255
+// letters, digits, hyphens and underscores.
+var validContainerName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+
+// checkNameCollisions refuses names that would break at deploy: a service
+// whose name ECS does not accept as a container name (compose allows dots),
+// and families whose AWS names collide (my-app, my_app and my.app all become
+// the log group /ecs/<stack>/my-app and the task definition family
+// <stack>-my-app, and the second log group fails to create). Each problem
+// names every service involved.
+func checkNameCollisions(services, families []string, members map[string][]string, ds *Diagnostics) {
+	for _, n := range services {
+		if !validContainerName.MatchString(n) {
+			ds.Errorf(n, ServicePath(n), "the service name %q cannot be an ECS container name (allowed: up to 255 letters, digits, - and _): rename the service", n)
+		}
+	}
+	byName := map[string][]string{}
+	for _, f := range families {
+		byName[ResourceName(f)] = append(byName[ResourceName(f)], f)
+	}
+	for _, f := range families {
+		group := byName[ResourceName(f)]
+		if len(group) < 2 {
+			continue
+		}
+		var others []string
+		for _, g := range group {
+			if g != f {
+				others = append(others, g)
+			}
+		}
+		svc := members[f][0]
+		ds.Errorf(svc, ServicePath(svc), "task family %q and %s would share the AWS names %q (log group /ecs/<stack>/%s, task definition family <stack>-%s): rename all but one", f, quoteAll(others), ResourceName(f), ResourceName(f), ResourceName(f))
+	}
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = `"` + n + `"`
+	}
+	return strings.Join(q, ", ")
+}

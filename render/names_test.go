@@ -3,6 +3,7 @@ package render
 import (
 	"reflect"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -124,9 +125,11 @@ func TestSplitPathAndKey(t *testing.T) {
 
 // Services whose names differ only in punctuation render side by side.
 func TestCollidingServiceNamesRender(t *testing.T) {
-	out, _ := mustRender(t, "services:\n  a-b: {image: x}\n  a_b: {image: y}\n  my.app: {image: z}\n", Options{})
+	// a-b and aB share a logical-ID stem but not their AWS names (which are
+	// case-sensitive), so both render, with distinct IDs.
+	out, _ := mustRender(t, "services:\n  a-b: {image: x}\n  aB: {image: y}\n  my-app: {image: z}\n", Options{})
 	doc := template(t, out)
-	for _, name := range []string{"a-b", "a_b"} {
+	for _, name := range []string{"a-b", "aB"} {
 		stem := "AB" + shortHash(name)
 		resource(t, doc, stem+"Service", "AWS::ECS::Service")
 		td := resource(t, doc, stem+"TaskDefinition", "AWS::ECS::TaskDefinition")
@@ -138,5 +141,46 @@ func TestCollidingServiceNamesRender(t *testing.T) {
 	resource(t, doc, "MyAppService", "AWS::ECS::Service")
 	if got := len(doc["Resources"].(map[string]any)); got != 1+3*6 {
 		t.Fatalf("%d resources, want 19", got)
+	}
+}
+
+// Names that ECS or CloudWatch would refuse at deploy are refused at render,
+// each message naming every service involved.
+func TestNameCollisionsAreRefused(t *testing.T) {
+	_, ds := buildYAML(t, "services:\n  my-app:\n    image: nginx:1.27\n  my_app:\n    image: nginx:1.27\n  myApp:\n    image: nginx:1.27\n  my.app:\n    image: nginx:1.27\n")
+	d := wantError(t, ds, "my-app", "services.my-app", `task family "my-app" and "my.app", "my_app" would share the AWS names "my-app"`)
+	if d.Line != 2 {
+		t.Fatalf("line %d, want 2", d.Line)
+	}
+	wantError(t, ds, "my_app", "services.my_app", `task family "my_app" and "my-app", "my.app"`)
+	wantError(t, ds, "my.app", "services.[my.app]", `the service name "my.app" cannot be an ECS container name`)
+	// myApp differs in case only: CloudWatch and ECS names are case-sensitive.
+	wantNoDiagAt(t, ds, "services.myApp")
+}
+
+// The ECR pull grant is built from the image text inside Fn::Sub, so only
+// an image reference ECR itself allows becomes a repository ARN: a ${...}
+// would be a live reference, a * or ? a wider grant.
+func TestECRRepositoryArn(t *testing.T) {
+	for _, tc := range []struct {
+		image, want string
+	}{
+		{"123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:1.2", "arn:${AWS::Partition}:ecr:eu-west-1:123456789012:repository/team/api"},
+		{"123456789012.dkr.ecr.us-gov-west-1.amazonaws.com/api@sha256:abc", "arn:${AWS::Partition}:ecr:us-gov-west-1:123456789012:repository/api"},
+		{"123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/api", "arn:${AWS::Partition}:ecr:cn-north-1:123456789012:repository/api"},
+		{"123456789012.dkr.ecr.eu-west-1.amazonaws.com/x${AWS::StackName}:1", ""},
+		{"123456789012.dkr.ecr.eu-west-1.amazonaws.com/*:1", ""},
+		{"123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/ap?", ""},
+		{"12345678901*.dkr.ecr.eu-west-1.amazonaws.com/api", ""},
+		{"123456789012.dkr.ecr.${AWS::Region}.amazonaws.com/api", ""},
+		{"public.ecr.aws/nginx/nginx:1.27", ""},
+	} {
+		got, ok := ecrRepositoryArn(tc.image)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("%s: %q %v, want %q", tc.image, got, ok, tc.want)
+		}
+		if wantErr := tc.want == "" && strings.Contains(tc.image, ".dkr.ecr."); (invalidECRImage(tc.image) != "") != wantErr {
+			t.Errorf("%s: invalidECRImage = %q", tc.image, invalidECRImage(tc.image))
+		}
 	}
 }

@@ -137,6 +137,9 @@ func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics)
 	for _, e := range opts.Extensions {
 		ds = place(e.Extend(in, m))
 	}
+	var storage Diagnostics
+	warnVolumes(in.Project, m, &storage)
+	ds = place(storage)
 	if ds.HasErrors() {
 		return nil, ds
 	}
@@ -175,6 +178,11 @@ func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics)
 		}
 		out.Files[st.File] = bodies[i]
 	}
+	// The root is the template `aws cloudformation deploy` sends (nested
+	// ones go to S3 through `package`); above this size it must be uploaded.
+	if n := len(bodies[0]); n > maxInlineTemplateBytes {
+		ds.Warnf("", "", "%s is %d bytes, over the %d bytes that aws cloudformation deploy can send inline: deploy it with --s3-bucket BUCKET (see the README's deploy commands)", stacks[0].File, n, maxInlineTemplateBytes)
+	}
 	params, err := parameterFile(stacks[0].Tree, opts.Parameters)
 	if err != nil {
 		ds.Errorf("", "", "%v", err)
@@ -183,6 +191,10 @@ func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics)
 	out.Files[name+".params.json"] = params
 	return out, ds
 }
+
+// maxInlineTemplateBytes is CloudFormation's TemplateBody limit, which
+// `aws cloudformation deploy` uses unless it is given --s3-bucket.
+const maxInlineTemplateBytes = 51_200
 
 // parameterFile writes the values for `aws cloudformation deploy
 // --parameter-overrides file://...`: a JSON list of Key=Value strings with

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"reflect"
 	"slices"
@@ -315,5 +316,21 @@ secrets:
 				t.Fatalf("%s: %s differs when the file is written in another order:\n%s\n---\n%s", format, name, body, other.Files[name])
 			}
 		}
+	}
+}
+
+// A template over 51,200 bytes cannot be sent inline by
+// `aws cloudformation deploy`: the render says so, naming the fix.
+func TestInlineDeployLimitWarning(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("services:\n")
+	for i := 0; i < 12; i++ {
+		fmt.Fprintf(&b, "  web%d:\n    image: nginx:1.27\n", i)
+	}
+	_, ds := mustRender(t, b.String(), Options{})
+	wantWarning(t, ds, "", "", "over the 51200 bytes that aws cloudformation deploy can send inline: deploy it with --s3-bucket")
+	_, ds = mustRender(t, "services:\n  web:\n    image: nginx:1.27\n", Options{})
+	if _, found := findDiag(ds, Warning, "", "", "--s3-bucket"); found {
+		t.Fatal("a small template is warned about")
 	}
 }

@@ -1,6 +1,8 @@
 package render
 
 import (
+	"fmt"
+	"io"
 	"maps"
 	"os"
 	"slices"
@@ -20,15 +22,59 @@ type Sources struct {
 type sourceFile struct {
 	name string
 	root *yaml.Node
+	// tooLarge is set when the file passed maxComposeFileBytes and was not
+	// read; its size is what the message reports.
+	tooLarge int64
+	// empty is set for a file with no YAML document (nothing, or only
+	// comments).
+	empty bool
 }
 
 // ReadSources parses each file once; a file that cannot be parsed is skipped
-// here because the loader reports its syntax error with a line already.
+// here because the loader reports its syntax error with a line already. A
+// file over maxComposeFileBytes is not read at all (Guard reports it).
 func ReadSources(files []string) *Sources {
+	return readSources(files, nil)
+}
+
+// StdinName is how diagnostics name a compose file read from standard input
+// (-f -).
+const StdinName = "<stdin>"
+
+// readSources is ReadSources with the content of standard input, which can
+// be read only once, given by the caller for the file "-".
+func readSources(files []string, stdin []byte) *Sources {
 	s := &Sources{}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		if f == "-" {
+			if len(stdin) > maxComposeFileBytes {
+				s.files = append(s.files, sourceFile{name: StdinName, tooLarge: int64(len(stdin))})
+			} else {
+				s.AddBytes(StdinName, stdin)
+			}
+			continue
+		}
+		fi, err := os.Stat(f)
 		if err != nil {
+			continue
+		}
+		if fi.Size() > maxComposeFileBytes {
+			s.files = append(s.files, sourceFile{name: f, tooLarge: fi.Size()})
+			continue
+		}
+		fh, err := os.Open(f)
+		if err != nil {
+			continue
+		}
+		// Read at most one byte past the limit: a file that grows while it
+		// is read (a FIFO, /dev/zero) is caught the same way.
+		data, err := io.ReadAll(io.LimitReader(fh, maxComposeFileBytes+1))
+		fh.Close()
+		if err != nil {
+			continue
+		}
+		if len(data) > maxComposeFileBytes {
+			s.files = append(s.files, sourceFile{name: f, tooLarge: int64(len(data))})
 			continue
 		}
 		s.AddBytes(f, data)
@@ -36,11 +82,36 @@ func ReadSources(files []string) *Sources {
 	return s
 }
 
+// Guard applies the limits of guard.go to every file and returns the total
+// number of nodes the files expand to, which sizes compose-go's own cap.
+func (s *Sources) Guard() (expanded int, ds Diagnostics) {
+	for _, f := range s.files {
+		if f.tooLarge > 0 {
+			ds.Add(Diagnostic{Severity: Error, File: f.name,
+				Message: fmt.Sprintf("compose file of %d bytes or more: the limit is %d bytes (64 MiB)", f.tooLarge, maxComposeFileBytes)})
+			continue
+		}
+		if f.empty {
+			ds.Add(Diagnostic{Severity: Error, File: f.name,
+				Message: "the compose file is empty: it needs at least a services: mapping"})
+			continue
+		}
+		if f.root == nil {
+			continue
+		}
+		e, fds := guardSource(f.name, f.root)
+		expanded += e.expanded
+		ds.Add(fds...)
+	}
+	return expanded, ds
+}
+
 // AddBytes indexes one file's content under its name.
 func (s *Sources) AddBytes(name string, data []byte) {
 	var doc yaml.Node
-	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
-		s.files = append(s.files, sourceFile{name: name})
+	err := yaml.Unmarshal(data, &doc)
+	if err != nil || len(doc.Content) == 0 {
+		s.files = append(s.files, sourceFile{name: name, empty: err == nil})
 		return
 	}
 	s.files = append(s.files, sourceFile{name: name, root: doc.Content[0]})

@@ -35,12 +35,49 @@ volumes:
 	if got := container(t, f, "worker").MountPoints; !reflect.DeepEqual(got, []MountPoint{{"data", "/data", true}}) {
 		t.Fatalf("worker mount points %+v", got)
 	}
-	wantWarning(t, ds, "", "volumes.data", "on Fargate a named volume is task storage: shared by the containers of family app and lost when the task stops")
+	if len(ds) != 0 {
+		t.Fatalf("the model does not yet know what persists, so it warns about nothing:\n%s", dump(ds))
+	}
+}
+
+// Without an extension that makes a named volume persistent (the EFS one is
+// not loaded here), it is task storage and the render says so; a volume an
+// extension made persistent is not warned about.
+func TestTaskStorageWarning(t *testing.T) {
+	src := `services:
+  web:
+    image: nginx
+    volumes: ["data:/var/lib/data", "cache:/cache:ro"]
+volumes:
+  data: {}
+  cache:
+    driver: local
+`
+	_, ds := mustRender(t, src, Options{})
+	wantWarning(t, ds, "", "volumes.data", "on Fargate a named volume is task storage: shared by the containers of family web and lost when the task stops")
 	wantWarning(t, ds, "", "volumes.cache", "lost when the task stops; driver, driver_opts and external are ignored")
+
+	_, ds = mustRender(t, src, Options{Extensions: []Extension{persist{"data"}}})
+	wantNoDiagAt(t, ds, "volumes.data")
+	wantWarning(t, ds, "", "volumes.cache", "lost when the task stops")
+}
+
+// persist is an extension that marks volumes persistent, as extensions/efs does.
+type persist []string
+
+func (persist) Name() string                { return "persist" }
+func (persist) ServiceKeys() []string       { return nil }
+func (persist) ProjectKeys() []string       { return nil }
+func (persist) Validate(*Input) Diagnostics { return nil }
+func (p persist) Extend(_ *Input, m *Model) Diagnostics {
+	for _, v := range p {
+		m.PersistentVolumes[v] = true
+	}
+	return nil
 }
 
 func TestVolumeInTwoFamilies(t *testing.T) {
-	_, ds := mustBuild(t, `services:
+	_, ds := mustRender(t, `services:
   a:
     image: a
     volumes: ["data:/data"]
@@ -49,7 +86,7 @@ func TestVolumeInTwoFamilies(t *testing.T) {
     volumes: ["data:/data"]
 volumes:
   data: {}
-`)
+`, Options{})
 	wantWarning(t, ds, "", "volumes.data", "shared by the containers of family a, b and lost when the task stops; each family gets its own copy")
 }
 

@@ -67,6 +67,7 @@ func Editor() ([]byte, error) {
 	}
 	service, _ := defs["service"].(map[string]any)
 	secret, _ := defs["secret"].(map[string]any)
+	volume, _ := defs["volume"].(map[string]any)
 	for _, e := range Entries {
 		var err error
 		switch e.Level {
@@ -76,6 +77,8 @@ func Editor() ([]byte, error) {
 			err = attach(doc, e.Key, e.File)
 		case SecretLevel:
 			err = attach(secret, e.Key, e.File)
+		case VolumeLevel:
+			err = attach(volume, e.Key, e.File)
 		}
 		if err != nil {
 			return nil, err

@@ -57,6 +57,7 @@ func TestEditorSchemaHasEveryExtension(t *testing.T) {
 		schema.ServiceLevel: defs["service"].(map[string]any)["properties"].(map[string]any),
 		schema.ProjectLevel: doc["properties"].(map[string]any),
 		schema.SecretLevel:  defs["secret"].(map[string]any)["properties"].(map[string]any),
+		schema.VolumeLevel:  defs["volume"].(map[string]any)["properties"].(map[string]any),
 	}
 	for _, e := range schema.Entries {
 		ref, _ := places[e.Level][e.Key].(map[string]any)

@@ -24,6 +24,8 @@ const (
 	ProjectLevel Level = "project"
 	// SecretLevel keys are written under secrets.<name>.
 	SecretLevel Level = "secrets"
+	// VolumeLevel keys are written under volumes.<name> (top level).
+	VolumeLevel Level = "volumes"
 )
 
 // Entry ties an x- key at one level to the schema file that checks it.
@@ -55,6 +57,7 @@ var Entries = []Entry{
 	{ProjectLevel, "x-cloudmap", "x-cloudmap.schema.json"},
 	{ProjectLevel, "x-appmesh", "x-appmesh.schema.json"}, // refused
 	{SecretLevel, "x-secrets", "secrets.x-secrets.schema.json"},
+	{VolumeLevel, "x-efs", "volumes.x-efs.schema.json"},
 }
 
 // Lookup returns the schema file of an x- key at a level.

@@ -19,6 +19,7 @@ func TestEveryKeyHasASchema(t *testing.T) {
 		schema.ServiceLevel: append([]string(nil), render.CoreServiceKeys...),
 		schema.ProjectLevel: append([]string(nil), render.CoreProjectKeys...),
 		schema.SecretLevel:  {"x-secrets"},
+		schema.VolumeLevel:  {"x-efs"},
 	}
 	for _, e := range extensions.All() {
 		need[schema.ServiceLevel] = append(need[schema.ServiceLevel], e.ServiceKeys()...)

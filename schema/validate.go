@@ -50,6 +50,14 @@ func Validate(in *render.Input) render.Diagnostics {
 			}
 		}
 	}
+	for _, name := range sortedKeys(p.Volumes) {
+		ext := p.Volumes[name].Extensions
+		for _, k := range sortedKeys(ext) {
+			if file, ok := Lookup(VolumeLevel, k); ok {
+				check(in, set[file], ext[k], "", []string{"volumes", name, k}, &ds)
+			}
+		}
+	}
 	return ds
 }
 

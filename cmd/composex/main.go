@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -67,6 +70,18 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(stdout, "composex %s\n", currentVersion())
 		return exitOK
 	case "help", "-h", "--help":
+		if len(args) > 1 && args[0] == "help" {
+			// composex help render: the command's own help, on stdout.
+			switch args[1] {
+			case "render", "validate", "schema":
+				return run([]string{args[1], "--help"}, stdout, stdout)
+			case "version":
+				fmt.Fprintln(stdout, "Usage: composex version\n\nPrint the version, commit and build date.")
+				return exitOK
+			}
+			fmt.Fprintf(stderr, "composex help: unknown command %q\n\n%s", args[1], usage)
+			return exitUsage
+		}
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
@@ -75,14 +90,42 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	}
 }
 
+// currentVersion is the stamped version (-ldflags "-X main.version=..."),
+// else the module version Go recorded, followed by the commit and its date
+// when the binary was built from a git checkout: a plain `go build` says
+// which source it came from.
 func currentVersion() string {
-	if version != "" {
-		return version
+	v := version
+	info, ok := debug.ReadBuildInfo()
+	if v == "" {
+		v = "dev"
+		if ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			v = info.Main.Version
+		}
 	}
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		return info.Main.Version
+	if !ok {
+		return v
 	}
-	return "dev"
+	var commit, date, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			commit = s.Value
+		case "vcs.time":
+			date = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = ", modified"
+			}
+		}
+	}
+	if commit == "" {
+		return v
+	}
+	if len(commit) > 12 {
+		commit = commit[:12]
+	}
+	return fmt.Sprintf("%s (commit %s%s, %s)", v, commit, modified, date)
 }
 
 // projectFlags are the docker compose habits shared by render and validate.
@@ -92,6 +135,9 @@ type projectFlags struct {
 	envFiles   []string
 	profiles   []string
 	workingDir string
+	// allowOutside lets the files a compose file names lie outside the
+	// project directory.
+	allowOutside bool
 }
 
 func (p *projectFlags) register(fs *pflag.FlagSet) {
@@ -100,10 +146,40 @@ func (p *projectFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&p.envFiles, "env-file", nil, "file of variables for interpolation (default: .env beside the compose file)")
 	fs.StringArrayVar(&p.profiles, "profile", nil, "profile to enable; repeat for several")
 	fs.StringVar(&p.workingDir, "project-directory", "", "directory to search for compose files (default: the current directory)")
+	fs.BoolVar(&p.allowOutside, "allow-outside-project", false, "read env_file, label_file and other files the compose file names even when they lie outside the project directory")
+}
+
+// fromEnvironment fills what the flags left unset from the variables docker
+// compose reads: COMPOSE_FILE (split on COMPOSE_PATH_SEPARATOR, default
+// ':'), COMPOSE_PROJECT_NAME and COMPOSE_PROFILES (comma-separated).
+func (p *projectFlags) fromEnvironment(getenv func(string) string) {
+	if len(p.files) == 0 {
+		if files := getenv("COMPOSE_FILE"); files != "" {
+			sep := getenv("COMPOSE_PATH_SEPARATOR")
+			if sep == "" {
+				sep = string(os.PathListSeparator)
+			}
+			for _, f := range strings.Split(files, sep) {
+				if f != "" {
+					p.files = append(p.files, f)
+				}
+			}
+		}
+	}
+	if p.project == "" {
+		p.project = getenv("COMPOSE_PROJECT_NAME")
+	}
+	if len(p.profiles) == 0 {
+		for _, prof := range strings.Split(getenv("COMPOSE_PROFILES"), ",") {
+			if prof = strings.TrimSpace(prof); prof != "" {
+				p.profiles = append(p.profiles, prof)
+			}
+		}
+	}
 }
 
 func (p *projectFlags) loadOptions() render.LoadOptions {
-	return render.LoadOptions{Files: p.files, ProjectName: p.project, EnvFiles: p.envFiles, Profiles: p.profiles, WorkingDir: p.workingDir}
+	return render.LoadOptions{Files: p.files, ProjectName: p.project, EnvFiles: p.envFiles, Profiles: p.profiles, WorkingDir: p.workingDir, AllowOutsideProject: p.allowOutside}
 }
 
 func runRender(args []string, stdout, stderr io.Writer, write bool) int {
@@ -117,6 +193,10 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 	pf.register(fs)
 	var outDir, format, layout string
 	var params []string
+	var strict, quiet bool
+	var outFile string // -o NAME.yaml|.yml|.json: one template file
+	fs.BoolVar(&strict, "strict", false, "treat warnings as errors: any warning fails the run and nothing is written")
+	fs.BoolVarP(&quiet, "quiet", "q", false, "print errors only: no warnings, no summary")
 	if write {
 		fs.StringVarP(&outDir, "output-dir", "o", "out", "directory for the templates, or - to print the template on stdout")
 		fs.StringVar(&format, "format", "yaml", "template format: yaml or json")
@@ -125,9 +205,9 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 	}
 	fs.Usage = func() {
 		if write {
-			fmt.Fprintf(stderr, "Usage: composex render [-f FILE]... [-p NAME] [--env-file FILE] [--profile P] [-o DIR] [--format yaml|json] [--layout auto|single|nested] [--param KEY=VALUE]...\n\nRender the compose project into CloudFormation templates for ECS on Fargate.\n\n")
+			fmt.Fprintf(stderr, "Usage: composex render [-f FILE]... [FILE]... [-p NAME] [--env-file FILE] [--profile P] [-o DIR] [--format yaml|json] [--layout auto|single|nested] [--param KEY=VALUE]...\n\nRender the compose project into CloudFormation templates for ECS on Fargate.\n\n")
 		} else {
-			fmt.Fprintf(stderr, "Usage: composex validate [-f FILE]... [-p NAME] [--env-file FILE] [--profile P]\n\nCheck the compose project and print every problem; write nothing.\n\n")
+			fmt.Fprintf(stderr, "Usage: composex validate [-f FILE]... [FILE]... [-p NAME] [--env-file FILE] [--profile P]\n\nCheck the compose project and print every problem; write nothing.\n\n")
 		}
 		fs.PrintDefaults()
 	}
@@ -139,10 +219,19 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 		fmt.Fprintf(stderr, "composex %s: %v\nRun 'composex %s --help' for its flags.\n", name, err, name)
 		return exitUsage
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "composex %s: unexpected argument %q\n", name, fs.Arg(0))
-		fs.Usage()
-		return exitUsage
+	// Compose files may also be given as arguments (pre-commit hooks pass
+	// them that way), after any -f.
+	pf.files = append(pf.files, fs.Args()...)
+	pf.fromEnvironment(os.Getenv)
+	if write && (strings.HasSuffix(outDir, ".yaml") || strings.HasSuffix(outDir, ".yml") || strings.HasSuffix(outDir, ".json")) {
+		if fi, err := os.Stat(outDir); err == nil && fi.IsDir() {
+			// an existing directory named like a file stays a directory
+		} else {
+			outFile = outDir
+			if format == "yaml" && strings.HasSuffix(outDir, ".json") {
+				format = "json"
+			}
+		}
 	}
 	if layout != "" && layout != string(render.LayoutAuto) && layout != string(render.LayoutSingle) && layout != string(render.LayoutNested) {
 		fmt.Fprintf(stderr, "composex render: --layout %q: allowed: auto, single, nested\n", layout)
@@ -171,14 +260,24 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 	}
 	out, ds := render.Render(context.Background(), opts)
 	for _, d := range ds.Sorted() {
+		if quiet && d.Severity != render.Error && !strict {
+			continue
+		}
 		fmt.Fprintln(stderr, d.String())
 	}
 	if ds.HasErrors() || out == nil {
 		fmt.Fprintf(stderr, "composex %s: %d error(s); nothing written\n", name, len(ds.Errors().Sorted()))
 		return exitInput
 	}
+	if n := len(ds) - len(ds.Errors()); strict && n > 0 {
+		fmt.Fprintf(stderr, "composex %s: %d warning(s) and --strict; nothing written\n", name, n)
+		return exitInput
+	}
 	if !write {
 		return exitOK
+	}
+	if outFile != "" {
+		return writeOneTemplate(out, outFile, quiet, stderr)
 	}
 	if outDir == "-" {
 		if n := templates(out); n > 1 {
@@ -192,10 +291,13 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 		fmt.Fprintf(stderr, "composex render: %v\n", err)
 		return exitInput
 	}
-	if len(out.Model.Families) <= 20 {
+	if !quiet && len(out.Model.Families) <= 20 {
 		for _, f := range out.Model.Families {
 			fmt.Fprintf(stderr, "family %s: %d container(s), Fargate task %s\n", f.Name, len(f.Containers), f.Size)
 		}
+	}
+	if quiet {
+		return exitOK
 	}
 	fmt.Fprintf(stderr, "wrote %s/%s", strings.TrimSuffix(outDir, "/"), out.Template)
 	if n := templates(out); n > 1 {
@@ -203,6 +305,58 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 	}
 	fmt.Fprintln(stderr)
 	return exitOK
+}
+
+// writeOneTemplate writes the template of a single-template render to the
+// file -o names (the parameters file beside it, as NAME.params.json), each
+// through a temporary file renamed into place.
+func writeOneTemplate(out *render.Output, path string, quiet bool, stderr io.Writer) int {
+	if n := templates(out); n > 1 {
+		fmt.Fprintf(stderr, "composex render: -o %s names one file, but the project needs %d templates (a root and nested stacks); give -o DIR, or --layout single\n", path, n)
+		return exitInput
+	}
+	base := strings.TrimSuffix(path, filepath.Ext(path))
+	files := map[string][]byte{path: out.Files[out.Template]}
+	for name, body := range out.Files {
+		if strings.HasSuffix(name, ".params.json") {
+			files[base+".params.json"] = body
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		if err := writeFileAtomically(name, files[name]); err != nil {
+			fmt.Fprintf(stderr, "composex render: %v\n", err)
+			return exitInput
+		}
+	}
+	if !quiet {
+		fmt.Fprintf(stderr, "wrote %s and %s.params.json\n", path, base)
+	}
+	return exitOK
+}
+
+// writeFileAtomically replaces one file: written beside it, then renamed.
+func writeFileAtomically(path string, body []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".composex-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(body); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 // templates counts the templates of a render (the parameters file aside).

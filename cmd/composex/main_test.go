@@ -166,7 +166,7 @@ func TestUsage(t *testing.T) {
 		{"unknown command", []string{"deploy"}, exitUsage, "", `composex: unknown command "deploy"`},
 		{"bad format", []string{"render", "-f", f, "--format", "xml"}, exitUsage, "", `composex render: --format "xml": allowed: yaml, json`},
 		{"unknown flag", []string{"render", "--frobnicate"}, exitUsage, "", "composex render: unknown flag: --frobnicate\nRun 'composex render --help' for its flags."},
-		{"extra argument", []string{"render", "-f", f, "extra"}, exitUsage, "", `composex render: unexpected argument "extra"`},
+		{"a missing file as argument", []string{"render", "-f", f, "extra"}, exitInput, "", "extra: error: no such file or directory"},
 		{"bad --param", []string{"render", "-f", f, "--param", "VpcId"}, exitUsage, "", `composex render: --param "VpcId": expected KEY=VALUE`},
 		{"render flag on validate", []string{"validate", "-f", f, "-o", "out"}, exitUsage, "", "composex validate: unknown shorthand flag: 'o' in -o"},
 		{"version", []string{"version"}, exitOK, "composex ", ""},
@@ -229,4 +229,83 @@ func TestProjectFlags(t *testing.T) {
 	if !strings.Contains(doc["Description"].(string), "project demo") {
 		t.Fatalf("Description %v", doc["Description"])
 	}
+}
+
+// The habits of docker compose and pre-commit: files as arguments, -o naming
+// one template file, COMPOSE_* variables, help COMMAND, --strict and -q.
+func TestCLIHabits(t *testing.T) {
+	f := writeCompose(t, good)
+	withTmpfs := writeCompose(t, good+"    tmpfs: /tmp\n")
+	t.Run("positional files", func(t *testing.T) {
+		if code, stdout, stderr := runCLI(t, "render", f, "-o", "-"); code != exitOK || !strings.Contains(stdout, "AWS::ECS::Service") {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+	})
+	t.Run("-o a file name", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "stack", "web.json")
+		code, _, stderr := runCLI(t, "render", f, "-o", out)
+		if code != exitOK {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		var doc map[string]any
+		if b, err := os.ReadFile(out); err != nil || json.Unmarshal(b, &doc) != nil {
+			t.Fatalf("%s is not a JSON template: %v", out, err)
+		}
+		if _, err := os.Stat(strings.TrimSuffix(out, ".json") + ".params.json"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("-o a file name for nested stacks", func(t *testing.T) {
+		code, _, stderr := runCLI(t, "render", f, "--layout", "nested", "-o", filepath.Join(t.TempDir(), "web.yaml"))
+		if code != exitInput || !strings.Contains(stderr, "names one file, but the project needs") {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+	})
+	t.Run("COMPOSE_FILE and COMPOSE_PROJECT_NAME", func(t *testing.T) {
+		t.Setenv("COMPOSE_FILE", f+"|"+withTmpfs)
+		t.Setenv("COMPOSE_PATH_SEPARATOR", "|")
+		t.Setenv("COMPOSE_PROJECT_NAME", "fromenv")
+		dir := t.TempDir()
+		code, _, stderr := runCLI(t, "render", "-o", dir)
+		if code != exitOK {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "fromenv.yaml")); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(stderr, "tmpfs") {
+			t.Fatalf("the second COMPOSE_FILE was not merged:\n%s", stderr)
+		}
+	})
+	t.Run("COMPOSE_PROFILES", func(t *testing.T) {
+		p := writeCompose(t, good+"  debug:\n    image: busybox:1.37\n    profiles: [debug]\n")
+		t.Setenv("COMPOSE_PROFILES", "debug")
+		if code, stdout, stderr := runCLI(t, "render", p, "-o", "-"); code != exitOK || !strings.Contains(stdout, "DebugService") {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+	})
+	t.Run("help render", func(t *testing.T) {
+		if code, stdout, _ := runCLI(t, "help", "render"); code != exitOK || !strings.HasPrefix(stdout, "Usage: composex render") {
+			t.Fatalf("exit %d stdout %q", code, stdout)
+		}
+		if code, _, stderr := runCLI(t, "help", "deploy"); code != exitUsage || !strings.Contains(stderr, `unknown command "deploy"`) {
+			t.Fatalf("exit %d stderr %q", code, stderr)
+		}
+	})
+	t.Run("--strict", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "out")
+		code, _, stderr := runCLI(t, "render", withTmpfs, "--strict", "-o", dir)
+		if code != exitInput || !strings.Contains(stderr, "warning(s) and --strict; nothing written") {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Fatalf("--strict wrote %s", dir)
+		}
+	})
+	t.Run("-q", func(t *testing.T) {
+		code, _, stderr := runCLI(t, "render", withTmpfs, "-q", "-o", t.TempDir())
+		if code != exitOK || stderr != "" {
+			t.Fatalf("exit %d, stderr %q", code, stderr)
+		}
+	})
 }
