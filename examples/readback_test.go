@@ -430,12 +430,14 @@ func checkPrometheusBlog(t *testing.T, p *project, sum *motoSummary) {
 	exp := nginx["nginx-prometheus-exporter"]
 	equal(t, "exporter dependsOn", dependsOn(exp), []string{"nginx:START"})
 	equal(t, "exporter command", exp.Command, []string{"--nginx.scrape-uri=http://127.0.0.1:8080/stub_status", "--web.listen-address=:9113"})
-	equal(t, "exporter job label", label(exp, "job"), "nginx-prometheus-exporter")
-	portLabel := "ECS_PROMETHEUS_EXPORTER_PORT_" + strings.ToUpper(strings.ReplaceAll(p.name, "-", "")) + "_NGINX"
-	equal(t, "exporter port label", label(exp, portLabel), "9113")
+	equal(t, "no discovery label on the exporter", label(exp, "ECS_PROMETHEUS_EXPORTER_PORT"), "")
 	cfg := agentConfig(t, "nginx", sum.parameter(t, "nginx", "cloudwatch-agent"))
 	equal(t, "nginx agent debug", dig(cfg, "agent", "debug"), true)
-	equal(t, "nginx port label in the agent", dig(cfg, "logs", "metrics_collected", "prometheus", "ecs_service_discovery", "docker_label", "sd_port_label"), portLabel)
+	equal(t, "nginx agent: no cluster-wide discovery", dig(cfg, "logs", "metrics_collected", "prometheus", "ecs_service_discovery"), nil)
+	equal(t, "nginx agent log group (Fn::Sub resolved)", dig(cfg, "logs", "metrics_collected", "prometheus", "log_group_name"), "/ecs/"+motoStack+"/nginx/prometheus")
+	if scrape := sum.parameter(t, "nginx", "prometheus"); !strings.Contains(scrape, "- localhost:9113\n") || !strings.Contains(scrape, "TaskDefinitionFamily: '"+motoStack+"-nginx'") {
+		t.Errorf("nginx scrape configuration does not scrape its own exporter:\n%s", scrape)
+	}
 	equal(t, "nginx EMF selectors", declarations(cfg), [][]string{{"^nginx_.*$"}})
 
 	kafdrop := sum.containers(t, "kafdrop")
@@ -444,6 +446,7 @@ func checkPrometheusBlog(t *testing.T, p *project, sum *motoSummary) {
 
 	connect := sum.containers(t, "connect")
 	equal(t, "connect containers", containerNames(connect), []string{"cloudwatch-agent", "connect", "connect-files"})
+	equal(t, "connect JMX job at localhost", strings.Contains(sum.parameter(t, "connect", "prometheus"), "- localhost:1234\n"), true)
 	equal(t, "connect dependsOn", dependsOn(connect["connect"]), []string{"connect-files:SUCCESS"})
 	ccfg := agentConfig(t, "connect", sum.parameter(t, "connect", "cloudwatch-agent"))
 	decl := declarations(ccfg)
@@ -459,8 +462,13 @@ func checkPrometheusBlog(t *testing.T, p *project, sum *motoSummary) {
 		equal(t, "connect registry", []any{r.RegistryArn, r.ContainerName, r.ContainerPort}, []any{cm.Arn, "connect", 8083})
 	}
 	task := sum.role(t, "ConnectTaskRole")
-	// EfsVolumes: the connect volume is an EFS file system the task mounts (extensions/efs).
-	equal(t, "connect task role inline policies", inlineNames(task), []string{"AssumeRoles", "CloudWatchAgentPrometheus", "EfsVolumes"})
+	// EfsVolumes: the seed's connect volume is an EFS file system the task
+	// mounts (extensions/efs); the example keeps it as task storage (x-efs: false).
+	wantPolicies := []string{"AssumeRoles", "CloudWatchAgentPrometheus", "EfsVolumes"}
+	if p.name == "prometheus-blog" {
+		wantPolicies = []string{"AssumeRoles", "CloudWatchAgentPrometheus"}
+	}
+	equal(t, "connect task role inline policies", inlineNames(task), wantPolicies)
 	if doc := fmt.Sprint(task.Inline["AssumeRoles"]); !strings.Contains(doc, "sts:AssumeRole") || !strings.Contains(doc, "role-for-cross-account-connectors") {
 		t.Errorf("connect AssumeRoles policy: %s", doc)
 	}
@@ -481,7 +489,8 @@ func checkPrometheusNginx(t *testing.T, p *project, sum *motoSummary) {
 	equal(t, "exporter essential", exp.Essential != nil && *exp.Essential, false)
 	equal(t, "exporter command", exp.Command, []string{"--nginx.scrape-uri=http://127.0.0.1:8080/stub_status", "--web.listen-address=:9113"})
 	equal(t, "exporter port", fmt.Sprint(exp.PortMappings), "[{9113 tcp}]")
-	equal(t, "exporter labels", []string{label(exp, "job"), label(exp, "ECS_PROMETHEUS_EXPORTER_PORT_PROMETHEUSNGINX_WEB")}, []string{"nginx-prometheus-exporter", "9113"})
+	equal(t, "no discovery label", label(exp, "ECS_PROMETHEUS_EXPORTER_PORT"), "")
+	equal(t, "nginx command writes stub_status", strings.Contains(strings.Join(web["web"].Command, " "), "stub_status"), true)
 	cfg := agentConfig(t, "web", sum.parameter(t, "web", "cloudwatch-agent"))
 	equal(t, "no debug", dig(cfg, "agent"), nil)
 	equal(t, "EMF selectors", declarations(cfg), [][]string{{"^nginx_.*$"}})
@@ -498,38 +507,32 @@ func checkPrometheusNginx(t *testing.T, p *project, sum *motoSummary) {
 
 func checkPrometheusJmx(t *testing.T, p *project, sum *motoSummary) {
 	orders := sum.containers(t, "orders")
-	equal(t, "containers", containerNames(orders), []string{"cloudwatch-agent", "orders"})
+	equal(t, "containers", containerNames(orders), []string{"cloudwatch-agent", "jmx-agent", "orders"})
 	app := orders["orders"]
-	equal(t, "app labels", []string{label(app, "job"), label(app, "ECS_PROMETHEUS_EXPORTER_PORT"), label(app, "ECS_PROMETHEUS_EXPORTER_PORT_PROMETHEUSJMX_ORDERS")},
-		[]string{"orders-jmx", "9404", "9404"})
+	equal(t, "app labels", []string{label(app, "job"), label(app, "ECS_PROMETHEUS_EXPORTER_PORT")}, []string{"orders-jmx", ""})
+	equal(t, "app waits for the exporter download", dependsOn(app), []string{"jmx-agent:SUCCESS"})
+	equal(t, "init container not essential", orders["jmx-agent"].Essential != nil && *orders["jmx-agent"].Essential, false)
 	cfg := agentConfig(t, "orders", sum.parameter(t, "orders", "cloudwatch-agent"))
 	equal(t, "agent debug", dig(cfg, "agent", "debug"), true)
 	decl := declarations(cfg)
 	equal(t, "JMX declarations", len(decl), 3)
 	if len(decl) == 3 {
-		equal(t, "memory pool selector", decl[2], []string{"^jvm_memory_pool_bytes_used$"})
+		equal(t, "memory pool selector (exporter 0.x and 1.x)", decl[2], []string{"^jvm_memory_pool_(bytes_used|used_bytes)$"})
 	}
 }
 
 func checkPrometheusCustomRules(t *testing.T, p *project, sum *motoSummary) {
-	app := sum.containers(t, "checkout")["checkout"]
-	equal(t, "labels of the first exporter", []string{label(app, "ECS_PROMETHEUS_EXPORTER_PORT_PROMETHEUSCUSTOMRULES_CHECKOUT"), label(app, "ECS_PROMETHEUS_METRICS_PATH"), label(app, "job")},
-		[]string{"8081", "/actuator/prometheus", "checkout"})
-	cfg := agentConfig(t, "checkout", sum.parameter(t, "checkout", "cloudwatch-agent"))
-	list, _ := dig(cfg, "logs", "metrics_collected", "prometheus", "ecs_service_discovery", "task_definition_list").([]any)
-	want := []any{map[string]any{
-		"sd_job_name": "checkout", "sd_metrics_ports": "9100", "sd_metrics_path": "/metrics",
-		// Fn::Sub resolved the stack name in the pattern.
-		"sd_task_definition_arn_pattern": ".*:task-definition/" + motoStack + "-checkout:[0-9]+$",
-		"sd_container_name_pattern":      "^checkout$",
-	}}
-	equal(t, "second exporter by task definition", list, want)
-	equal(t, "custom declarations", declarations(cfg), [][]string{{"^http_server_requests_seconds_(count|sum)$"}, {"^node_(load1|memory_MemAvailable_bytes)$"}})
+	node := sum.containers(t, "node")["node"]
+	equal(t, "no discovery label", label(node, "ECS_PROMETHEUS_EXPORTER_PORT"), "")
+	cfg := agentConfig(t, "node", sum.parameter(t, "node", "cloudwatch-agent"))
+	// The user's file scrapes localhost: no discovery is configured.
+	equal(t, "no ECS discovery", dig(cfg, "logs", "metrics_collected", "prometheus", "ecs_service_discovery"), nil)
+	equal(t, "custom declarations", declarations(cfg), [][]string{{"^node_(load1|memory_MemAvailable_bytes)$"}, {"^node_cpu_seconds_total$"}})
 	file, err := os.ReadFile(filepath.Join(p.name, "prometheus.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := sum.parameter(t, "checkout", "prometheus"); got != string(file) {
+	if got := sum.parameter(t, "node", "prometheus"); got != string(file) {
 		t.Errorf("the Prometheus configuration in SSM is not prometheus.yml verbatim:\n%s", got)
 	}
 }

@@ -245,8 +245,10 @@ func checkEnvoySidecar(t *testing.T, p *project, sum *motoSummary) {
 	if len(envoy.Command) != 3 || !strings.Contains(envoy.Command[2], `"$ENVOY_BOOTSTRAP"`) || !strings.Contains(envoy.Command[2], "exec envoy -c /tmp/envoy.json") {
 		t.Errorf("envoy command does not run the bootstrap from the secret: %q", envoy.Command)
 	}
-	equal(t, "envoy stats labels", []string{label(envoy, "ECS_PROMETHEUS_EXPORTER_PORT_ENVOYSIDECAR_API"), label(envoy, "ECS_PROMETHEUS_METRICS_PATH"), label(envoy, "job")},
-		[]string{"9902", "/stats/prometheus", "envoy-api"})
+	// The task's own agent scrapes Envoy's stats at localhost (no docker label).
+	if scrape := sum.parameter(t, "api", "prometheus"); !strings.Contains(scrape, "metrics_path: /stats/prometheus\n") || !strings.Contains(scrape, "- localhost:9902\n") {
+		t.Errorf("the agent does not scrape Envoy's stats:\n%s", scrape)
+	}
 
 	app := api["api"]
 	equal(t, "app ports (AppPort)", fmt.Sprint(app.PortMappings), "[{8080 tcp}]")

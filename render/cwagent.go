@@ -41,6 +41,10 @@ type EMFRule struct {
 	LabelMatcher    string     `json:"label_matcher"`
 	Dimensions      [][]string `json:"dimensions"`
 	MetricSelectors []string   `json:"metric_selectors"`
+	// Service and Path say where a user's rule came from, for messages
+	// about it; they are not part of the agent's configuration.
+	Service string `json:"-"`
+	Path    string `json:"-"`
 }
 
 // Agent returns the family's CloudWatch agent request, creating it.

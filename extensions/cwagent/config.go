@@ -35,22 +35,16 @@ type metricsCollected struct {
 }
 
 type prometheusSection struct {
-	PrometheusConfigPath string              `json:"prometheus_config_path"`
-	ServiceDiscovery     ecsServiceDiscovery `json:"ecs_service_discovery"`
-	EMFProcessor         emfProcessor        `json:"emf_processor"`
+	PrometheusConfigPath string               `json:"prometheus_config_path"`
+	LogGroupName         string               `json:"log_group_name"`
+	ServiceDiscovery     *ecsServiceDiscovery `json:"ecs_service_discovery,omitempty"`
+	EMFProcessor         emfProcessor         `json:"emf_processor"`
 }
 
 type ecsServiceDiscovery struct {
 	Frequency          string               `json:"sd_frequency"`
 	ResultFile         string               `json:"sd_result_file"`
-	DockerLabel        *dockerLabel         `json:"docker_label,omitempty"`
-	TaskDefinitionList []taskDefinitionItem `json:"task_definition_list,omitempty"`
-}
-
-type dockerLabel struct {
-	PortLabel        string `json:"sd_port_label"`
-	JobNameLabel     string `json:"sd_job_name_label"`
-	MetricsPathLabel string `json:"sd_metrics_path_label"`
+	TaskDefinitionList []taskDefinitionItem `json:"task_definition_list"`
 }
 
 type taskDefinitionItem struct {
@@ -85,25 +79,55 @@ type otlpSection struct {
 	HTTP string `json:"http_endpoint"`
 }
 
-// Where the agent writes the targets its ECS discovery found; the
-// Prometheus configuration reads them from there.
+// Where the agent's ECS discovery writes the targets it found; only a
+// user's own Prometheus configuration that reads this file turns it on.
 const sdResultFile = "/tmp/cwagent_ecs_auto_sd.yaml"
 
 // Placeholders replaced by ${...} references after user text was escaped.
-const (
-	stackPlaceholder = "@@COMPOSEX_STACK@@"
-)
+const stackPlaceholder = "@@COMPOSEX_STACK@@"
 
-// PortLabel is the docker label that this family's agent discovers
-// exporters by. It names the project and family so that the agents of two
-// families sharing a cluster never scrape each other's exporters (the
-// agent's discovery scans the whole cluster).
-func PortLabel(project, family string) string {
-	return "ECS_PROMETHEUS_EXPORTER_PORT_" + strings.ToUpper(render.LogicalName(project)+"_"+render.LogicalName(family))
+// How a sidecar agent finds its exporters.
+//
+// The agent's ECS discovery (internal/ecsservicediscovery of the agent)
+// lists every task of the cluster and keeps those whose task definition
+// matches (docker label, task definition ARN pattern or service name): no
+// filter narrows it to the agent's own task, so the agent of each of N
+// tasks would scrape all N, multiplying Sum and SampleCount by N. On
+// Fargate the containers of a task share one network namespace, so the
+// sidecar scrapes its own task at localhost instead, with static targets
+// that carry the labels discovery would have attached and the EMF rules
+// use (container_name, TaskDefinitionFamily; the agent adds ClusterName,
+// Prometheus adds job and instance). No docker label is written: a
+// cluster-wide agent that discovers ECS_PROMETHEUS_EXPORTER_PORT (the AWS
+// default) does not collect these targets a second time.
+//
+// Only a user's own Prometheus configuration that reads sdResultFile gets
+// ECS discovery, by task definition ARN: the family's task definition,
+// which is named after the stack, so that two stacks of one project in one
+// cluster never find each other's tasks. composex warns that such an agent
+// scrapes every task of its family.
+func usesDiscovery(p *render.PrometheusScrape) bool {
+	return p.ConfigFile != "" && strings.Contains(p.ConfigFile, sdResultFile) && len(p.Exporters) > 0
+}
+
+// TaskFamily is the task definition family of a family, as the template
+// names it (the stack name resolved by Fn::Sub).
+func taskFamily(f *render.Family) string {
+	return stackPlaceholder + "-" + render.ResourceName(f.Name)
+}
+
+// prometheusLogGroupName is where the agent writes a family's Prometheus
+// metrics (its log_group_name), beside the family's other groups
+// (/ecs/<stack>/<family> for logs, .../metrics for EMF). The agent's own
+// default, /aws/ecs/containerinsights/<cluster>/prometheus, is one group per
+// cluster: every stack of the cluster would claim it, and the first one
+// deleted would take the others' metrics log with it.
+func prometheusLogGroupName(f *render.Family) string {
+	return "/ecs/${AWS::StackName}/" + render.ResourceName(f.Name) + "/prometheus"
 }
 
 // buildConfig builds the agent configuration for a family.
-func buildConfig(m *render.Model, f *render.Family, a *render.CloudWatchAgent) agentConfig {
+func buildConfig(f *render.Family, a *render.CloudWatchAgent) agentConfig {
 	cfg := agentConfig{}
 	if a.Debug {
 		cfg.Agent = &agentSection{Debug: true}
@@ -115,19 +139,18 @@ func buildConfig(m *render.Model, f *render.Family, a *render.CloudWatchAgent) a
 		cfg.Logs.MetricsCollected.EMF = &struct{}{}
 	}
 	if p := a.Prometheus; p != nil {
-		sd := ecsServiceDiscovery{Frequency: "1m", ResultFile: sdResultFile}
-		labelled, listed := splitExporters(p.Exporters)
-		if len(labelled) > 0 {
-			sd.DockerLabel = &dockerLabel{PortLabel: PortLabel(m.Name, f.Name), JobNameLabel: "job", MetricsPathLabel: "ECS_PROMETHEUS_METRICS_PATH"}
-		}
-		for _, e := range listed {
-			sd.TaskDefinitionList = append(sd.TaskDefinitionList, taskDefinitionItem{
-				JobName:              e.Job,
-				MetricsPorts:         strconv.Itoa(e.Port),
-				MetricsPath:          e.Path,
-				TaskDefinitionArn:    fmt.Sprintf(".*:task-definition/%s-%s:[0-9]+$", stackPlaceholder, render.ResourceName(f.Name)),
-				ContainerNamePattern: "^" + regexpQuote(e.Container) + "$",
-			})
+		var sd *ecsServiceDiscovery
+		if usesDiscovery(p) {
+			sd = &ecsServiceDiscovery{Frequency: "1m", ResultFile: sdResultFile, TaskDefinitionList: []taskDefinitionItem{}}
+			for _, e := range p.Exporters {
+				sd.TaskDefinitionList = append(sd.TaskDefinitionList, taskDefinitionItem{
+					JobName:              e.Job,
+					MetricsPorts:         strconv.Itoa(e.Port),
+					MetricsPath:          e.Path,
+					TaskDefinitionArn:    ".*:task-definition/" + taskFamily(f) + ":[0-9]+$",
+					ContainerNamePattern: "^" + regexpQuote(portOwner(f, e)) + "$",
+				})
+			}
 		}
 		rules := p.Rules
 		if rules == nil {
@@ -135,6 +158,7 @@ func buildConfig(m *render.Model, f *render.Family, a *render.CloudWatchAgent) a
 		}
 		cfg.Logs.MetricsCollected.Prometheus = &prometheusSection{
 			PrometheusConfigPath: "env:PROMETHEUS_CONFIG_CONTENT",
+			LogGroupName:         strings.ReplaceAll(prometheusLogGroupName(f), "${AWS::StackName}", stackPlaceholder),
 			ServiceDiscovery:     sd,
 			EMFProcessor:         emfProcessor{Dedup: true, Namespace: "ECS/ContainerInsights/Prometheus", Declarations: rules},
 		}
@@ -148,21 +172,29 @@ func buildConfig(m *render.Model, f *render.Family, a *render.CloudWatchAgent) a
 	return cfg
 }
 
-// splitExporters decides how each exporter is discovered: a container with
-// one exporter port carries docker labels; the further ports of a container
-// are listed by task definition and container name. Each target is found
-// exactly once, so nothing is scraped twice.
-func splitExporters(all []render.PrometheusExporter) (labelled, listed []render.PrometheusExporter) {
-	seen := map[string]bool{}
-	for _, e := range all {
-		if seen[e.Container] {
-			listed = append(listed, e)
-			continue
-		}
-		seen[e.Container] = true
-		labelled = append(labelled, e)
+// portOwner is the container whose port mappings declare the exporter's
+// port: the agent's discovery reads the port from that container's own
+// portMappings (a target whose container does not map it is skipped).
+// The exporter's own container comes first.
+func portOwner(f *render.Family, e render.PrometheusExporter) string {
+	if c := f.Container(e.Container); c != nil && mapsPort(c, e.Port) {
+		return c.Name
 	}
-	return labelled, listed
+	for _, c := range f.Containers {
+		if mapsPort(c, e.Port) {
+			return c.Name
+		}
+	}
+	return e.Container
+}
+
+func mapsPort(c *render.Container, port int) bool {
+	for _, p := range c.Ports {
+		if p.ContainerPort == port && p.Protocol == "tcp" {
+			return true
+		}
+	}
+	return false
 }
 
 func regexpQuote(s string) string {
@@ -171,7 +203,7 @@ func regexpQuote(s string) string {
 }
 
 // scrapeConfig is the Prometheus configuration the agent runs: the user's
-// file, or one job that reads what the ECS discovery found.
+// file, or one job per exporter of the task, scraped at localhost.
 type scrapeConfig struct {
 	Global        scrapeGlobal `yaml:"global"`
 	ScrapeConfigs []scrapeJob  `yaml:"scrape_configs"`
@@ -185,11 +217,13 @@ type scrapeGlobal struct {
 type scrapeJob struct {
 	JobName       string         `yaml:"job_name"`
 	SampleLimit   int            `yaml:"sample_limit"`
-	FileSDConfigs []fileSDConfig `yaml:"file_sd_configs"`
+	MetricsPath   string         `yaml:"metrics_path"`
+	StaticConfigs []staticConfig `yaml:"static_configs"`
 }
 
-type fileSDConfig struct {
-	Files []string `yaml:"files"`
+type staticConfig struct {
+	Targets []string          `yaml:"targets"`
+	Labels  map[string]string `yaml:"labels"`
 }
 
 func buildScrapeConfig(f *render.Family, p *render.PrometheusScrape) (string, error) {
@@ -197,12 +231,26 @@ func buildScrapeConfig(f *render.Family, p *render.PrometheusScrape) (string, er
 		return p.ConfigFile, nil
 	}
 	cfg := scrapeConfig{
-		Global: scrapeGlobal{ScrapeInterval: orDefault(p.Interval, "1m"), ScrapeTimeout: orDefault(p.Timeout, defaultTimeout(p.Interval))},
-		ScrapeConfigs: []scrapeJob{{
-			JobName:       "cwagent-ecs-file-sd-" + render.ResourceName(f.Name),
+		Global:        scrapeGlobal{ScrapeInterval: orDefault(p.Interval, "1m"), ScrapeTimeout: orDefault(p.Timeout, defaultTimeout(p.Interval))},
+		ScrapeConfigs: []scrapeJob{},
+	}
+	used := map[string]bool{}
+	for _, e := range p.Exporters {
+		labels := map[string]string{"container_name": e.Container, "TaskDefinitionFamily": taskFamily(f)}
+		// Prometheus wants one job per metrics path and unique job names;
+		// a second exporter of the same job keeps the job label.
+		name := e.Job
+		if used[name] {
+			name = fmt.Sprintf("%s-%d", e.Job, e.Port)
+			labels["job"] = e.Job
+		}
+		used[name] = true
+		cfg.ScrapeConfigs = append(cfg.ScrapeConfigs, scrapeJob{
+			JobName:       name,
 			SampleLimit:   10000,
-			FileSDConfigs: []fileSDConfig{{Files: []string{sdResultFile}}},
-		}},
+			MetricsPath:   e.Path,
+			StaticConfigs: []staticConfig{{Targets: []string{fmt.Sprintf("localhost:%d", e.Port)}, Labels: labels}},
+		})
 	}
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)

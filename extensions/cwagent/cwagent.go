@@ -7,8 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-
-	"strconv"
+	"slices"
 	"strings"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
@@ -47,6 +46,7 @@ func (Extension) Validate(in *render.Input) render.Diagnostics { return nil }
 func ConfigParameterID(f *render.Family) string     { return f.Logical + "CloudWatchAgentConfig" }
 func PrometheusParameterID(f *render.Family) string { return f.Logical + "PrometheusConfig" }
 func MetricsLogGroupID(f *render.Family) string     { return f.Logical + "MetricsLogGroup" }
+func PrometheusLogGroupID(f *render.Family) string  { return f.Logical + "PrometheusLogGroup" }
 
 // Extend materialises the agent of every family that asked for one.
 func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
@@ -55,7 +55,7 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 		if f.CloudWatchAgent == nil {
 			continue
 		}
-		if err := materialise(m, f); err != nil {
+		if err := materialise(m, f, &ds); err != nil {
 			s := f.Services[0].Name
 			ds.Errorf(s, render.ServicePath(s), "family %s: %v", f.Name, err)
 		}
@@ -68,7 +68,7 @@ func parameterArn(id string) string {
 	return "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${" + id + "}"
 }
 
-func materialise(m *render.Model, f *render.Family) error {
+func materialise(m *render.Model, f *render.Family, ds *render.Diagnostics) error {
 	a := f.CloudWatchAgent
 	param := imageParam
 	if a.Image != "" {
@@ -91,7 +91,7 @@ func materialise(m *render.Model, f *render.Family) error {
 		return err
 	}
 
-	body, err := encodeConfig(buildConfig(m, f, a))
+	body, err := encodeConfig(buildConfig(f, a))
 	if err != nil {
 		return err
 	}
@@ -116,8 +116,17 @@ func materialise(m *render.Model, f *render.Family) error {
 		}
 		agent.Secrets = append(agent.Secrets, render.ContainerSecret{Name: "PROMETHEUS_CONFIG_CONTENT", ValueFrom: parameterArn(id)})
 		readable = append(readable, parameterArn(id))
-		labelExporters(m, f, p)
-		grantPrometheus(f)
+		if err := prometheusLogGroup(m, f); err != nil {
+			return err
+		}
+		if usesDiscovery(p) {
+			declarePorts(f, p)
+			grantDiscovery(f)
+			s := f.Services[0].Name
+			ds.Warnf(s, render.ServicePath(s, "x-prometheus", "ContainersInsights", "ScrapingConfiguration", "ScrapingConfigurationFile"),
+				"family %s: the Prometheus configuration reads the targets of the agent's ECS discovery (%s); that discovery lists every task of the family in the cluster, so the agent of each task scrapes all of them and Sum and SampleCount grow with the task count. Scrape the task's own exporters at localhost:<port> with static_configs instead", f.Name, sdResultFile)
+		}
+		checkDimensions(f, p, ds)
 	}
 	f.ExecutionRole.AddPolicy("ReadCloudWatchAgentConfig", render.Statement{Sid: "AgentConfigFromSsm", Effect: "Allow",
 		Action: []string{"ssm:GetParameters"}, Resource: readable})
@@ -193,40 +202,85 @@ func ssmParameter(m *render.Model, f *render.Family, what, description, value st
 	}
 }
 
-// labelExporters puts on each exporter container the docker labels the
-// agent discovers it by (one port per container; see splitExporters),
-// plus the standard ECS_PROMETHEUS_* labels that a cluster-wide agent reads.
-func labelExporters(m *render.Model, f *render.Family, p *render.PrometheusScrape) {
-	labelled, _ := splitExporters(p.Exporters)
-	for _, e := range labelled {
-		c := f.Container(e.Container)
-		if c == nil {
+// declarePorts makes sure that each exporter's port is in the port
+// mappings of a container of the task: the agent's ECS discovery reads the
+// port from there and skips a target whose container does not map it.
+func declarePorts(f *render.Family, p *render.PrometheusScrape) {
+	for _, e := range p.Exporters {
+		owner := f.Container(portOwner(f, e))
+		if owner == nil || mapsPort(owner, e.Port) {
 			continue
 		}
-		port := strconv.Itoa(e.Port)
-		c.DockerLabels[PortLabel(m.Name, f.Name)] = port
-		c.DockerLabels["ECS_PROMETHEUS_EXPORTER_PORT"] = port
-		if e.Path != "/metrics" {
-			c.DockerLabels["ECS_PROMETHEUS_METRICS_PATH"] = e.Path
-		}
-		setDefault(c.DockerLabels, "job", e.Job)
+		owner.Ports = append(owner.Ports, render.Port{ContainerPort: e.Port, Protocol: "tcp", Name: fmt.Sprintf("tcp_%d", e.Port)})
 	}
 }
 
-// grantPrometheus lets the agent find this cluster's tasks and write the
-// Container Insights Prometheus log group of this cluster, nothing more.
-func grantPrometheus(f *render.Family) {
+// grantDiscovery lets the agent find this cluster's tasks and read their
+// task definitions, nothing more.
+func grantDiscovery(f *render.Family) {
 	clusterArn := render.Sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/${" + render.ClusterNameVar + "}")
-	group := "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/ecs/containerinsights/${" + render.ClusterNameVar + "}/prometheus"
-	f.TaskRole.AddPolicy("CloudWatchAgentPrometheus",
+	f.TaskRole.AddPolicy("CloudWatchAgentDiscovery",
 		render.Statement{Sid: "DiscoverClusterTasks", Effect: "Allow", Action: []string{"ecs:DescribeTasks", "ecs:ListTasks"},
 			Resource: []string{"*"}, Condition: map[string]any{"ArnEquals": map[string]any{"ecs:cluster": clusterArn}}},
 		// DescribeTaskDefinition has no resource-level permissions.
 		render.Statement{Sid: "ReadTaskDefinitions", Effect: "Allow", Action: []string{"ecs:DescribeTaskDefinition"}, Resource: []string{"*"}},
-		render.Statement{Sid: "WritePrometheusMetrics", Effect: "Allow",
-			Action:   []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"},
-			Resource: []string{group, group + ":log-stream:*"}},
 	)
+}
+
+// prometheusLogGroup creates the log group the agent writes the family's
+// Prometheus metrics to (the agent's log_group_name), with the family's
+// retention, and lets the agent write to it and nowhere else. Left to the
+// agent, the group would be created at run time, outside the stack, kept
+// forever and shared by every stack of the cluster.
+func prometheusLogGroup(m *render.Model, f *render.Family) error {
+	id := PrometheusLogGroupID(f)
+	if err := f.AddResource(id, &logs.LogGroup{
+		LogGroupName:    cloudformation.SubPtr(prometheusLogGroupName(f)),
+		RetentionInDays: cloudformation.Int(f.LogRetentionDays),
+		Tags:            []tags.Tag{{Key: "composex:project", Value: m.Name}, {Key: "composex:family", Value: f.Name}},
+	}); err != nil {
+		return err
+	}
+	f.TaskRole.AddPolicy("CloudWatchAgentPrometheus", render.Statement{Sid: "WritePrometheusMetrics", Effect: "Allow",
+		Action:   []string{"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"},
+		Resource: []string{"${" + id + ".Arn}"}})
+	return nil
+}
+
+// Labels of the agent's ECS discovery that a target scraped at localhost
+// does not have (decoratedtask.go of the agent attaches them from the
+// task's description; ServiceName only for service_name_list_for_tasks,
+// the EC2 ones only on EC2), and those the discovery of a user's own
+// configuration still lacks on Fargate.
+var (
+	discoveryOnlyLabels = []string{"ServiceName", "TaskRevision", "TaskGroup", "StartedBy", "LaunchType", "TaskClusterName", "TaskId", "InstanceType", "VpcId", "SubnetId"}
+	neverOnFargate      = []string{"ServiceName", "InstanceType", "VpcId", "SubnetId"}
+)
+
+// checkDimensions warns about a user's EMF rule whose dimension set names
+// a discovery label this family's targets never have: the agent's EMF
+// exporter drops a dimension set with a missing label, and a metric left
+// with none stays in the logs only.
+func checkDimensions(f *render.Family, p *render.PrometheusScrape, ds *render.Diagnostics) {
+	missing := discoveryOnlyLabels
+	how := "the agent scrapes its own task at localhost, and its targets have container_name, TaskDefinitionFamily, job and instance (the agent adds ClusterName)"
+	if usesDiscovery(p) {
+		missing = neverOnFargate
+		how = "the agent's discovery by task definition does not attach it on Fargate"
+	}
+	for _, r := range p.Rules {
+		if r.Path == "" {
+			continue
+		}
+		for i, set := range r.Dimensions {
+			for _, d := range set {
+				if slices.Contains(missing, d) {
+					ds.Warnf(r.Service, fmt.Sprintf("%s.dimensions.%d", r.Path, i),
+						"family %s: no target has the label %s (%s); CloudWatch drops this dimension set, so use labels the targets or the metrics have", f.Name, d, how)
+				}
+			}
+		}
+	}
 }
 
 func metricsLogGroupName(f *render.Family) string {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -151,12 +152,17 @@ services:
 			if cfg["agent"].(map[string]any)["debug"] != true {
 				t.Errorf("debug not set: %v", cfg)
 			}
-			sd := dig(cfg, "logs", "metrics_collected", "prometheus", "ecs_service_discovery").(map[string]any)
-			if dig(sd, "docker_label", "sd_port_label") != "ECS_PROMETHEUS_EXPORTER_PORT_DEMO_WEB" {
-				t.Errorf("docker label SD not scoped to the family: %v", sd)
+			// The sidecar scrapes its own task at localhost: no ECS discovery,
+			// which would list every task of the cluster.
+			if sd := dig(cfg, "logs", "metrics_collected", "prometheus", "ecs_service_discovery"); sd != nil {
+				t.Errorf("a sidecar agent must not discover the cluster's tasks: %v", sd)
 			}
-			if !strings.Contains(scrapes["WebPrometheusConfig"], "scrape_interval: 1m") {
-				t.Errorf("scrape config: %s", scrapes["WebPrometheusConfig"])
+			if g := dig(cfg, "logs", "metrics_collected", "prometheus", "log_group_name"); g != "/ecs/demo-stack/web/prometheus" {
+				t.Errorf("log_group_name = %v, want the stack's own group", g)
+			}
+			want := "scrape_configs:\n  - job_name: nginx-prometheus-exporter\n    sample_limit: 10000\n    metrics_path: /metrics\n    static_configs:\n      - targets:\n          - localhost:9113\n        labels:\n          TaskDefinitionFamily: 'demo-stack-web'\n          container_name: nginx-prometheus-exporter\n"
+			if !strings.Contains(scrapes["WebPrometheusConfig"], "scrape_interval: 1m") || !strings.HasSuffix(scrapes["WebPrometheusConfig"], want) {
+				t.Errorf("scrape config:\n%s\nwant it to end with\n%s", scrapes["WebPrometheusConfig"], want)
 			}
 		}},
 		{"jmx with custom rules and EMF", `
@@ -190,14 +196,13 @@ services:
 			if len(decl) != 4 {
 				t.Errorf("want 3 JMX + 1 custom declarations, got %d", len(decl))
 			}
-			list := dig(cfg, "logs", "metrics_collected", "prometheus", "ecs_service_discovery", "task_definition_list").([]any)
-			item := list[0].(map[string]any)
-			if item["sd_metrics_ports"] != "8080" || item["sd_metrics_path"] != "/actuator/prometheus" ||
-				item["sd_task_definition_arn_pattern"] != ".*:task-definition/demo-stack-app:[0-9]+$" || item["sd_container_name_pattern"] != "^app$" {
-				t.Errorf("second port of the container must be listed by task definition: %v", item)
-			}
-			if !strings.Contains(scrapes["AppPrometheusConfig"], "scrape_timeout: 5s") {
-				t.Errorf("scrape config: %s", scrapes["AppPrometheusConfig"])
+			// Two ports of one container: two jobs of their own (one metrics
+			// path each), the job name of the service kept as the job label.
+			scrape := scrapes["AppPrometheusConfig"]
+			for _, want := range []string{"scrape_timeout: 5s", "job_name: my-jmx\n", "- localhost:1234\n", "job_name: my-jmx-8080\n", "metrics_path: /actuator/prometheus\n", "- localhost:8080\n", "job: my-jmx\n"} {
+				if !strings.Contains(scrape, want) {
+					t.Errorf("scrape config lacks %q:\n%s", want, scrape)
+				}
 			}
 		}},
 		{"user scrape file", `
@@ -212,6 +217,35 @@ services:
 			func(t *testing.T, configs map[string]map[string]any, scrapes map[string]string) {
 				if !strings.Contains(scrapes["AppPrometheusConfig"], "replacement: '${1}'") {
 					t.Errorf("user file must reach the agent verbatim (with ${1} escaped for Fn::Sub): %s", scrapes["AppPrometheusConfig"])
+				}
+				// The file reads the discovery's result file: discovery by this
+				// stack's task definition, the container that maps the port.
+				list := dig(configs["AppCloudWatchAgentConfig"], "logs", "metrics_collected", "prometheus", "ecs_service_discovery", "task_definition_list")
+				if list != nil {
+					t.Errorf("no exporter was declared, nothing to discover: %v", list)
+				}
+			}},
+		{"user scrape file reading the discovery", `
+services:
+  web:
+    image: nginx:1.27
+    ports: ["80:80", {target: 9113}]
+    x-prometheus:
+      ContainersInsights:
+        CollectForNginx: true
+        AutoAddNginxPrometheusExporter: true
+        ScrapingConfiguration:
+          ScrapingConfigurationFile: prom.yml
+`, map[string]string{"prom.yml": "scrape_configs:\n  - job_name: ecs\n    file_sd_configs:\n      - files: [/tmp/cwagent_ecs_auto_sd.yaml]\n"},
+			func(t *testing.T, configs map[string]map[string]any, scrapes map[string]string) {
+				sd := dig(configs["WebCloudWatchAgentConfig"], "logs", "metrics_collected", "prometheus", "ecs_service_discovery")
+				want := map[string]any{"sd_frequency": "1m", "sd_result_file": "/tmp/cwagent_ecs_auto_sd.yaml", "task_definition_list": []any{map[string]any{
+					"sd_job_name": "nginx-prometheus-exporter", "sd_metrics_ports": "9113", "sd_metrics_path": "/metrics",
+					// The stack's own task definition; nginx, not the exporter,
+					// maps 9113, and the agent reads the port from there.
+					"sd_task_definition_arn_pattern": ".*:task-definition/demo-stack-web:[0-9]+$", "sd_container_name_pattern": "^web$"}}}
+				if !reflect.DeepEqual(sd, want) {
+					t.Errorf("discovery:\n got %v\nwant %v", sd, want)
 				}
 			}},
 	}

@@ -219,8 +219,6 @@ const envoyGoldenBase = `{
     {"ContainerPort": 9902, "Name": "envoy_stats", "Protocol": "tcp"}],
   "Ulimits": [{"HardLimit": 65535, "Name": "nofile", "SoftLimit": 65535}],
   "Environment": [{"Name": "ENVOY_UID", "Value": "0"}],
-  "DockerLabels": {"ECS_PROMETHEUS_EXPORTER_PORT": "9902", "ECS_PROMETHEUS_EXPORTER_PORT_DEMO_LIKE": "9902",
-                   "ECS_PROMETHEUS_METRICS_PATH": "/stats/prometheus", "job": "envoy-like"},
   "HealthCheck": {"Command": ["CMD", "perl", "-MIO::Socket::INET", "-e",
       "$s=IO::Socket::INET->new(PeerAddr=>\"127.0.0.1:9901\",Timeout=>2) or exit 1; print $s \"GET /ready HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n\"; $l=<$s>; exit(defined $l && $l=~m{^HTTP/1\\.[01] 200 } ? 0 : 1)"],
     "Interval": 5, "Timeout": 2, "Retries": 3, "StartPeriod": 10}

@@ -6,26 +6,43 @@ import (
 	"github.com/composex/composex/render"
 )
 
-// jmxRules are the EMF declarations for the JMX exporter (compose-x's set:
-// threads, classes, OS, Tomcat, GC and memory pools).
+// jmxRules are the EMF declarations for the JMX exporter: compose-x's
+// threads, classes, OS, GC and memory sets, each selector written to match
+// the names of both exporter generations (0.x through simpleclient_hotspot,
+// 1.x through client_java 1.x; see examples/testdata/metrics):
+//
+//	0.x                        1.x
+//	jvm_memory_bytes_used      jvm_memory_used_bytes
+//	jvm_memory_pool_bytes_used jvm_memory_pool_used_bytes
+//	jvm_classes_loaded (0.16.1) jvm_classes_currently_loaded (as 0.20.0)
+//
+// The dimensions are labels every target has (TaskDefinitionFamily from the
+// scrape, ClusterName from the agent) plus the metric's own area or pool.
+// java_lang_operatingsystem_* come from the exporter's JMX rules, untyped
+// unless the rule sets a type, and the agent drops untyped metrics: the
+// exporter's configuration must type them (README, x-prometheus). compose-x
+// also listed catalina_* selectors; no exporter emits those names unless its
+// configuration names them so, and then a CustomRule says what is wanted.
 func jmxRules(labels []string, matcher string) []render.EMFRule {
 	return []render.EMFRule{
 		{SourceLabels: labels, LabelMatcher: matcher, Dimensions: [][]string{{"ClusterName", "TaskDefinitionFamily"}}, MetricSelectors: []string{
 			"^jvm_threads_(current|daemon)$",
-			"^jvm_classes_loaded$",
+			"^jvm_classes_(loaded|currently_loaded)$",
 			"^java_lang_operatingsystem_(freephysicalmemorysize|totalphysicalmemorysize|freeswapspacesize|totalswapspacesize|systemcpuload|processcpuload|availableprocessors|openfiledescriptorcount)$",
-			"^catalina_manager_(rejectedsessions|activesessions)$",
 			"^jvm_gc_collection_seconds_(count|sum)$",
-			"^catalina_globalrequestprocessor_(bytesreceived|bytessent|requestcount|errorcount|processingtime)$",
 		}},
-		{SourceLabels: labels, LabelMatcher: matcher, Dimensions: [][]string{{"ClusterName", "TaskDefinitionFamily", "area"}}, MetricSelectors: []string{"^jvm_memory_bytes_used$"}},
-		{SourceLabels: labels, LabelMatcher: matcher, Dimensions: [][]string{{"ClusterName", "TaskDefinitionFamily", "pool"}}, MetricSelectors: []string{"^jvm_memory_pool_bytes_used$"}},
+		{SourceLabels: labels, LabelMatcher: matcher, Dimensions: [][]string{{"ClusterName", "TaskDefinitionFamily", "area"}}, MetricSelectors: []string{"^jvm_memory_(bytes_used|used_bytes)$"}},
+		{SourceLabels: labels, LabelMatcher: matcher, Dimensions: [][]string{{"ClusterName", "TaskDefinitionFamily", "pool"}}, MetricSelectors: []string{"^jvm_memory_pool_(bytes_used|used_bytes)$"}},
 	}
 }
 
+// nginxRules keep every nginx_* metric of the exporter by cluster and task
+// family. compose-x added ServiceName, a label the agent attaches only to
+// targets found through service_name_list_for_tasks: with any other
+// discovery every metric lost its only dimension set and stayed in the logs.
 func nginxRules(labels []string, matcher string) []render.EMFRule {
 	return []render.EMFRule{{SourceLabels: labels, LabelMatcher: matcher,
-		Dimensions: [][]string{{"ClusterName", "TaskDefinitionFamily", "ServiceName"}}, MetricSelectors: []string{"^nginx_.*$"}}}
+		Dimensions: [][]string{{"ClusterName", "TaskDefinitionFamily"}}, MetricSelectors: []string{"^nginx_.*$"}}}
 }
 
 func orDefault[T comparable](v, def T) T {
@@ -90,7 +107,11 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 			}
 			for i, r := range ci.CustomRules {
 				addExporter(p, s.Name, r.ExporterPort, r.ExporterPath, orDefault(userJob, fmt.Sprintf("%s-custom-%d", s.Name, i)))
-				p.Rules = append(p.Rules, r.EmfProcessors...)
+				for j, e := range r.EmfProcessors {
+					e.Service = s.Name
+					e.Path = render.ServicePath(s.Name, key, fmt.Sprintf("ContainersInsights.CustomRules.%d.EmfProcessors.%d", i, j))
+					p.Rules = append(p.Rules, e)
+				}
 			}
 		}
 	}

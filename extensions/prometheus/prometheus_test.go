@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/composex/composex/extensions/internal/rendertest"
+	"github.com/composex/composex/render"
 	"gopkg.in/yaml.v3"
 )
 
@@ -140,6 +141,30 @@ func agentConfig(t *testing.T, res map[string]rendertest.Resource, family string
 	return cfg
 }
 
+// promLabels are a container's docker labels that the agent's discovery
+// could read.
+func promLabels(c map[string]any) []string {
+	var out []string
+	labels, _ := c["DockerLabels"].(map[string]any)
+	for k := range labels {
+		if strings.HasPrefix(k, "ECS_PROMETHEUS") || k == "job" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// scrapeConfig returns a family's Prometheus configuration as stored.
+func scrapeConfig(t *testing.T, res map[string]rendertest.Resource, family string) string {
+	t.Helper()
+	v := res[family+"PrometheusConfig"].Properties["Value"]
+	if s, ok := v.(string); ok {
+		return s
+	}
+	s, _ := rendertest.Dig(v, "Fn::Sub").(string)
+	return s
+}
+
 func selectors(cfg map[string]any) []string {
 	var out []string
 	for _, d := range rendertest.Dig(cfg, "logs", "metrics_collected", "prometheus", "emf_processor", "metric_declaration").([]any) {
@@ -176,16 +201,22 @@ func TestFamilyRulesKept(t *testing.T) {
       ContainersInsights: {CollectForNginx: true}
 `, nil)
 	cfg := agentConfig(t, res, "Shop")
-	want := []string{"^jvm_threads_(current|daemon)$", "^jvm_memory_bytes_used$", "^jvm_memory_pool_bytes_used$", "^nginx_.*$"}
+	want := []string{"^jvm_threads_(current|daemon)$", "^jvm_memory_(bytes_used|used_bytes)$", "^jvm_memory_pool_(bytes_used|used_bytes)$", "^nginx_.*$"}
 	if got := selectors(cfg); !reflect.DeepEqual(got, want) {
 		t.Errorf("first selector of each declaration: got %v, want %v", got, want)
 	}
 	cs := containers(res, "Shop")
-	if rendertest.Dig(cs["java"], "DockerLabels", "ECS_PROMETHEUS_EXPORTER_PORT_DEMO_SHOP") != "9404" || rendertest.Dig(cs["java"], "DockerLabels", "job") != "jmx-java" {
-		t.Errorf("java labels: %v", cs["java"]["DockerLabels"])
+	// Scraped at localhost by the task's own agent: no discovery label.
+	for _, c := range []string{"java", "web"} {
+		if l := promLabels(cs[c]); len(l) > 0 {
+			t.Errorf("%s carries discovery labels %v; a cluster-wide agent would collect it a second time", c, l)
+		}
 	}
-	if rendertest.Dig(cs["web"], "DockerLabels", "ECS_PROMETHEUS_EXPORTER_PORT_DEMO_SHOP") != "9113" || rendertest.Dig(cs["web"], "DockerLabels", "job") != "nginx-web" {
-		t.Errorf("web labels: %v", cs["web"]["DockerLabels"])
+	scrape := scrapeConfig(t, res, "Shop")
+	for _, want := range []string{"job_name: jmx-java\n", "- localhost:9404\n", "container_name: java\n", "job_name: nginx-web\n", "- localhost:9113\n", "container_name: web\n"} {
+		if !strings.Contains(scrape, want) {
+			t.Errorf("scrape configuration lacks %q:\n%s", want, scrape)
+		}
 	}
 	if _, ok := cs["cloudwatch-agent"]; !ok || len(cs) != 3 {
 		t.Errorf("want one agent for the family; containers %v", len(cs))
@@ -217,8 +248,11 @@ func TestNginxExporterSidecar(t *testing.T) {
 	if toString(exp["DependsOn"]) != "- Condition: START\n  ContainerName: web" || exp["Essential"] != false {
 		t.Errorf("exporter start: %v essential %v", exp["DependsOn"], exp["Essential"])
 	}
-	if rendertest.Dig(exp, "DockerLabels", "job") != "nginx-prometheus-exporter" || rendertest.Dig(cs["web"], "DockerLabels", "job") != nil {
-		t.Errorf("the exporter, not nginx, carries the discovery labels: %v / %v", exp["DockerLabels"], cs["web"]["DockerLabels"])
+	if len(promLabels(exp)) > 0 || len(promLabels(cs["web"])) > 0 {
+		t.Errorf("no discovery labels expected: %v / %v", exp["DockerLabels"], cs["web"]["DockerLabels"])
+	}
+	if scrape := scrapeConfig(t, res, "Web"); !strings.Contains(scrape, "job_name: nginx-prometheus-exporter\n") || !strings.Contains(scrape, "- localhost:9113\n") {
+		t.Errorf("scrape configuration:\n%s", scrape)
 	}
 	if secrets := toString(cs["cloudwatch-agent"]["Secrets"]); !strings.Contains(secrets, "CW_CONFIG_CONTENT") || !strings.Contains(secrets, "PROMETHEUS_CONFIG_CONTENT") {
 		t.Errorf("agent secrets: %s", secrets)
@@ -233,5 +267,42 @@ func TestDebugAloneEnablesScraping(t *testing.T) {
 	}
 	if _, ok := res["AppPrometheusConfig"]; !ok {
 		t.Errorf("no Prometheus configuration parameter")
+	}
+}
+
+// TestWarnings: input that renders, but whose metrics would not all reach
+// CloudWatch the way the user expects.
+func TestWarnings(t *testing.T) {
+	const p = "services.app.x-prometheus.ContainersInsights."
+	cases := []struct {
+		name, compose, path, msg string
+		extra                    map[string]string
+	}{
+		{name: "a dimension only service_name_list_for_tasks discovery attaches", compose: app(`
+        CustomRules:
+          - ExporterPort: 8080
+            EmfProcessors:
+              - source_labels: [job]
+                label_matcher: "^app$"
+                dimensions: [[ClusterName], [ClusterName, ServiceName]]
+                metric_selectors: ["^http_requests_total$"]
+`), path: p + "CustomRules.0.EmfProcessors.0.dimensions.1",
+			msg: "family app: no target has the label ServiceName (the agent scrapes its own task at localhost, and its targets have container_name, TaskDefinitionFamily, job and instance (the agent adds ClusterName)); CloudWatch drops this dimension set, so use labels the targets or the metrics have"},
+		{name: "a user configuration that reads the cluster-wide discovery", compose: app(`
+        CollectForJavaJmx: true
+        ScrapingConfiguration:
+          ScrapingConfigurationFile: prom.yml
+`), extra: map[string]string{"prom.yml": "scrape_configs:\n  - job_name: ecs\n    file_sd_configs:\n      - files: [/tmp/cwagent_ecs_auto_sd.yaml]\n"},
+			path: p + "ScrapingConfiguration.ScrapingConfigurationFile",
+			msg:  "family app: the Prometheus configuration reads the targets of the agent's ECS discovery (/tmp/cwagent_ecs_auto_sd.yaml); that discovery lists every task of the family in the cluster, so the agent of each task scrapes all of them and Sum and SampleCount grow with the task count. Scrape the task's own exporters at localhost:<port> with static_configs instead"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ds, _ := rendertest.MustRenderFiles(t, tc.compose, tc.extra)
+			d := rendertest.Find(ds, render.Warning, tc.path)
+			if d == nil || d.Message != tc.msg || d.Service != "app" {
+				t.Errorf("want warning at %s:\n%s\ngot:\n%s", tc.path, tc.msg, ds.Error())
+			}
+		})
 	}
 }
