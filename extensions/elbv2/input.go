@@ -198,12 +198,12 @@ type DefaultAction struct {
 // Target sends a listener's requests to a target group, under conditions
 // (access, Conditions) and after authentication.
 type Target struct {
-	Name                      string                                     `json:"name"`
-	Access                    string                                     `json:"access,omitempty"`
-	Conditions                []elb.ListenerRule_RuleCondition           `json:"Conditions,omitempty"`
+	Name                      string                                      `json:"name"`
+	Access                    string                                      `json:"access,omitempty"`
+	Conditions                []elb.ListenerRule_RuleCondition            `json:"Conditions,omitempty"`
 	AuthenticateCognitoConfig *elb.ListenerRule_AuthenticateCognitoConfig `json:"AuthenticateCognitoConfig,omitempty"`
 	AuthenticateOidcConfig    *elb.ListenerRule_AuthenticateOidcConfig    `json:"AuthenticateOidcConfig,omitempty"`
-	CreateCognitoClient       map[string]any                             `json:"CreateCognitoClient,omitempty"`
+	CreateCognitoClient       map[string]any                              `json:"CreateCognitoClient,omitempty"`
 }
 
 // ServiceTG is an entry of Services: the target group of one container
