@@ -62,10 +62,10 @@ func readListener(lb *loadBalancer, l Listener, path string, byName map[string]*
 	switch {
 	case existing:
 	case secure && len(l.Certificates) == 0:
-		ds.Errorf("", path+".Certificates", "a %s listener needs a certificate (CertificateArn: arn:aws:acm:..., or x-acm: NAME for a certificate ARN given as a parameter)", ln.protocol)
+		ds.Errorf("", path+".Certificates", "%s listener needs a certificate (CertificateArn: arn:aws:acm:..., or x-acm: NAME for a certificate ARN given as a parameter)", article(ln.protocol))
 	case !secure && len(l.Certificates) > 0:
-		ds.Errorf("", path+".Certificates", "a %s listener does not use certificates; set Protocol: %s to terminate TLS on port %d, or remove the certificates",
-			ln.protocol, map[bool]string{true: "HTTPS", false: "TLS"}[lb.alb()], ln.port)
+		ds.Errorf("", path+".Certificates", "%s listener does not use certificates; set Protocol: %s to terminate TLS on port %d, or remove the certificates",
+			article(ln.protocol), map[bool]string{true: "HTTPS", false: "TLS"}[lb.alb()], ln.port)
 	}
 	if l.SslPolicy != "" && !secure {
 		ds.Errorf("", path+".SslPolicy", "an SSL policy applies to HTTPS and TLS listeners only")
@@ -106,7 +106,7 @@ func readListener(lb *loadBalancer, l Listener, path string, byName map[string]*
 		switch {
 		case !lb.alb():
 			if ln.def != nil {
-				ds.Errorf("", tp, "a %s listener forwards to one target group; %s already goes to %s", ln.protocol, path, ln.def.tg.key)
+				ds.Errorf("", tp, "%s listener forwards to one target group; %s already goes to %s", article(ln.protocol), path, ln.def.tg.key)
 				continue
 			}
 			ln.def = r
@@ -169,7 +169,7 @@ func readRoute(lb *loadBalancer, ln *listener, t Target, path string, byName map
 	r := &route{tg: tg, target: t, path: path}
 	tg.used = true
 	if !slices.Contains(compatible[ln.protocol], tg.protocol) {
-		ds.Errorf("", path+".name", "a %s listener cannot forward to the %s target group %s; allowed target protocols: %s", ln.protocol, tg.protocol, tg.key, strings.Join(compatible[ln.protocol], ", "))
+		ds.Errorf("", path+".name", "%s listener cannot forward to the %s target group %s; allowed target protocols: %s", article(ln.protocol), tg.protocol, tg.key, strings.Join(compatible[ln.protocol], ", "))
 	}
 	if !lb.alb() {
 		if len(t.Conditions) > 0 || t.AuthenticateCognitoConfig != nil || t.AuthenticateOidcConfig != nil {
@@ -320,4 +320,12 @@ func conditionValues(c elb.ListenerRule_RuleCondition) int {
 		n += len(c.SourceIpConfig.Values)
 	}
 	return n
+}
+
+// article puts "a" or "an" before a protocol name, as it is read aloud.
+func article(protocol string) string {
+	if strings.HasPrefix(protocol, "HTTP") {
+		return "an " + protocol
+	}
+	return "a " + protocol
 }
