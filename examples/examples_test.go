@@ -313,6 +313,12 @@ type motoSummary struct {
 	ScalingPolicies json.RawMessage `json:"scaling_policies"`
 	Alarms          json.RawMessage `json:"alarms"`
 	Resources       json.RawMessage `json:"resources"`
+	// x-elbv2 (load balancers, listeners, rules, target groups), decoded by
+	// readback_elbv2_test.go.
+	LoadBalancers json.RawMessage `json:"load_balancers"`
+	Listeners     json.RawMessage `json:"listeners"`
+	ListenerRules json.RawMessage `json:"listener_rules"`
+	TargetGroups  json.RawMessage `json:"target_groups"`
 }
 
 // motoStack is the stack name moto_inproc_check.py creates; task families
