@@ -254,3 +254,47 @@ func TestListenerMappingForm(t *testing.T) {
 		t.Fatalf("want the certificate error at line 19 of the file, got %v\n%s", d, r2.Diags.Error())
 	}
 }
+
+// An existing load balancer found by tags (Lookup) becomes parameters: its
+// security group (the tasks admit it), the listeners composex adds rules
+// to, and its ARN only when a new listener is created on it.
+func TestLookupBecomesParameters(t *testing.T) {
+	lookup := func(listeners string) string {
+		return project(`  shared:
+    Lookup:
+      loadbalancer: {Tags: {Name: my-existing-lb}}
+      Listeners:
+        "443":
+          Targets:
+            - name: web:web
+              access: www.example.com/
+` + listeners + `    Services:
+      web:web: {port: 80}
+`)
+	}
+	r := rendertest.MustRender(t, lookup(""))
+	params := templateParams(t, r.Template)
+	for _, p := range []string{"SharedLoadBalancerSecurityGroupId", "SharedLoadBalancerListener443Arn"} {
+		if params[p] == "" {
+			t.Errorf("no parameter %s; have %v", p, params)
+		}
+	}
+	if _, ok := params["SharedLoadBalancerArn"]; ok {
+		t.Errorf("SharedLoadBalancerArn declared though no listener is created on the load balancer")
+	}
+	rule := r.Get(t, "SharedLoadBalancerListener443Rule1", "AWS::ElasticLoadBalancingV2::ListenerRule")
+	if ref(rule["ListenerArn"]) != "SharedLoadBalancerListener443Arn" || rule["Priority"] != 1000 {
+		t.Errorf("rule on the existing listener: %v", rule)
+	}
+	in := r.Get(t, "WebIngressFromSharedLoadBalancerPort80TCP", "AWS::EC2::SecurityGroupIngress")
+	if ref(in["SourceSecurityGroupId"]) != "SharedLoadBalancerSecurityGroupId" {
+		t.Errorf("task ingress source %v, want the parameter", in["SourceSecurityGroupId"])
+	}
+	rendertest.CfnLint(t, r.Template)
+
+	r = rendertest.Render(t, lookup(`            - name: web:web
+`))
+	if d := rendertest.Find(r.Diags, render.Error, "x-elbv2.shared.Lookup.Listeners.443.Targets.1.Conditions"); d == nil {
+		t.Errorf("a rule without conditions on an existing listener is not refused:\n%s", r.Diags.Error())
+	}
+}

@@ -54,7 +54,7 @@ func emitLB(m *render.Model, lb *loadBalancer, ds *render.Diagnostics) {
 	var lbArn, lbSG string
 	if lb.lookup != nil {
 		arnParam, sgParam := lb.id+"Arn", lb.id+"SecurityGroupId"
-		_ = m.AddParameter(arnParam, render.Parameter{Type: "String", Description: fmt.Sprintf("ARN of the existing load balancer %s (x-elbv2 Lookup)", lb.name)})
+		// The ARN parameter is declared once a new listener uses it (below).
 		_ = m.AddParameter(sgParam, render.Parameter{Type: "AWS::EC2::SecurityGroup::Id", Description: fmt.Sprintf("Security group of the existing load balancer %s: the tasks admit it on their target ports", lb.name)})
 		lbArn, lbSG = cloudformation.Ref(arnParam), cloudformation.Ref(sgParam)
 	} else {
@@ -97,6 +97,9 @@ func emitLB(m *render.Model, lb *loadBalancer, ds *render.Diagnostics) {
 				if c.param != "" {
 					_ = m.AddParameter(c.param, render.Parameter{Type: "String", Description: "ARN of an ACM certificate (arn:aws:acm:REGION:ACCOUNT:certificate/ID) for the load balancer listeners"})
 				}
+			}
+			if lb.lookup != nil {
+				_ = m.AddParameter(lb.id+"Arn", render.Parameter{Type: "String", Description: fmt.Sprintf("ARN of the existing load balancer %s (x-elbv2 Lookup)", lb.name)})
 			}
 			add(lnID, listenerResource(lb, ln, lbArn))
 			if ln.def != nil {
