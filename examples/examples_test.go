@@ -318,6 +318,12 @@ type motoSummary struct {
 	EfsFileSystems  []motoFileSystem  `json:"efs_file_systems"`
 	EfsMountTargets []motoMountTarget `json:"efs_mount_targets"`
 	EfsAccessPoints []motoAccessPoint `json:"efs_access_points"`
+	// x-elbv2 (load balancers, listeners, rules, target groups), decoded by
+	// readback_elbv2_test.go.
+	LoadBalancers json.RawMessage `json:"load_balancers"`
+	Listeners     json.RawMessage `json:"listeners"`
+	ListenerRules json.RawMessage `json:"listener_rules"`
+	TargetGroups  json.RawMessage `json:"target_groups"`
 }
 
 // motoStack is the stack name moto_inproc_check.py creates; task families

@@ -100,6 +100,11 @@ type motoService struct {
 	Deployments []struct {
 		ServiceConnectConfiguration map[string]any `json:"serviceConnectConfiguration"`
 	} `json:"deployments"`
+	LoadBalancers []struct {
+		TargetGroupArn string `json:"targetGroupArn"`
+		ContainerName  string `json:"containerName"`
+		ContainerPort  int    `json:"containerPort"`
+	} `json:"loadBalancers"`
 }
 
 type motoCloudMapService struct {

@@ -7,6 +7,7 @@ import (
 	"github.com/composex/composex/extensions/alarms"
 	"github.com/composex/composex/extensions/cwagent"
 	"github.com/composex/composex/extensions/efs"
+	"github.com/composex/composex/extensions/elbv2"
 	"github.com/composex/composex/extensions/envoy"
 	"github.com/composex/composex/extensions/iam"
 	"github.com/composex/composex/extensions/monitoring"
@@ -23,6 +24,7 @@ func All() []render.Extension {
 	return []render.Extension{
 		iam.Extension{},
 		network.Extension{},
+		elbv2.Extension{}, // load balancer targets, read by scaling and alarms
 		prometheus.Extension{},
 		monitoring.Extension{},
 		scaling.Extension{}, // records each family's scaling range for alarms

@@ -79,7 +79,8 @@ type Family struct {
 	Tracing *Tracing
 	// Scaling is the family's auto scaling target, set by x-scaling and read
 	// by x-alarms (step scaling, predefined alarms); nil: no scaling.
-	Scaling *Scaling
+	Scaling             *Scaling
+	LoadBalancerTargets []LoadBalancerTarget
 
 	// Size is the Fargate task size chosen at emit time.
 	Size FargateSize
@@ -109,6 +110,18 @@ type CapacityProviderItem struct {
 	CapacityProvider string `json:"CapacityProvider"`
 	Base             *int   `json:"Base,omitempty"`
 	Weight           *int   `json:"Weight,omitempty"`
+}
+
+// LoadBalancerTarget is a container port that a load balancer of the stack
+// forwards to (x-elbv2). The reachability warning and load-balancer metrics
+// (scaling on request count, alarms) read it.
+type LoadBalancerTarget struct {
+	Service       string // compose service
+	Container     string // container name in the task definition
+	ContainerPort int
+	Protocol      string // tcp or udp
+	TargetGroup   string // logical ID of the AWS::ElasticLoadBalancingV2::TargetGroup
+	LoadBalancer  string // logical ID of the AWS::ElasticLoadBalancingV2::LoadBalancer
 }
 
 // Container is one container definition of a family.

@@ -74,7 +74,10 @@ var agreeCases = []agreeCase{
 	{"no target", scalingCase("Range: \"1-4\"\nTargetScaling: {ScaleInCooldown: 60}"), false, "give CpuTarget, MemoryTarget or both"},
 	{"cooldowns and DisableScaleIn", scalingCase("Range: \"1-4\"\nTargetScaling: {CpuTarget: 50, ScaleInCooldown: 0, ScaleOutCooldown: 86400, DisableScaleIn: true}"), true, ""},
 	{"cooldown above a day", scalingCase("Range: \"1-4\"\nTargetScaling: {CpuTarget: 50, ScaleOutCooldown: 86401}"), false, "86401 is above the maximum of 86400; allowed: 0 to 86400"},
-	{"TgtTargetsCount", scalingCase("Range: \"1-4\"\nTargetScaling: {TgtTargetsCount: 100}"), false, "needs a load balancer target group in the template, which composex does not create yet"},
+	// Whether the service is behind an ALB is judged when x-elbv2 has built
+	// the target groups (Extend), not by either Validate.
+	{"TgtTargetsCount", scalingCase("Range: \"1-4\"\nTargetScaling: {TgtTargetsCount: 100}"), true, ""},
+	{"TgtTargetsCount zero", scalingCase("Range: \"1-4\"\nTargetScaling: {TgtTargetsCount: 0}"), false, "must be greater than 0"},
 	{"scheduled actions", scalingCase(`Range: "1-4"
 ScheduledActions:
   - ScheduledActionName: night.scale-in_1

@@ -42,10 +42,11 @@ var badCases = []badCase{
 	{"scaling range number", web + `    x-scaling:
       Range: 5
 `, "services.web.x-scaling.Range", 5, "expected a string; got an integer (5)"},
-	{"scaling TgtTargetsCount refused", web + `    x-scaling:
+	{"scaling TgtTargetsCount zero", web + `    x-scaling:
+      Range: "1-4"
       TargetScaling:
-        TgtTargetsCount: 100
-`, "services.web.x-scaling.TargetScaling.TgtTargetsCount", 6, "request count per target needs a load balancer target group in the template, which composex does not create yet; use CpuTarget or MemoryTarget"},
+        TgtTargetsCount: 0
+`, "services.web.x-scaling.TargetScaling.TgtTargetsCount", 7, "0"},
 	{"scaling negative cooldown", web + `    x-scaling:
       TargetScaling:
         CpuTarget: 50

@@ -112,4 +112,91 @@ def _dumps_with_efs(obj, *args, **kwargs):
 
 
 json.dumps = _dumps_with_efs
+
+# ---- x-elbv2 -----------------------------------------------------------------------------------
+# moto 5.2.1's elbv2 handlers drop the load balancer's Type (every one becomes an ALB), its
+# attributes and tags, and cannot resolve GetAtt LoadBalancerFullName or TargetGroupFullName (the
+# dimensions of every ALB metric). The handlers below keep Type and answer both attributes from the
+# ARNs, as AWS builds them. PublicSubnetIds (internet-facing load balancers) gets the same subnets as
+# SubnetIds, and each *CertificateArn parameter a certificate requested from moto's ACM. The summary gains the load
+# balancers, listeners, rules and target groups, read back through the elbv2 API.
+import json  # noqa: E402
+from moto.cloudformation import models as cfn_models  # noqa: E402
+from moto.elbv2 import models as elbv2_models  # noqa: E402
+
+
+def _lb_create(cls, resource_name, cloudformation_json, account_id, region_name, **kw):
+    p = cloudformation_json["Properties"]
+    be = elbv2_models.elbv2_backends[account_id][region_name]
+    return be.create_load_balancer(resource_name, p.get("SecurityGroups"), p.get("Subnets"),
+                                   scheme=p.get("Scheme", "internet-facing"), loadbalancer_type=p.get("Type", "application"))
+
+
+_lb_attr = elbv2_models.FakeLoadBalancer.get_cfn_attribute
+
+
+def _lb_get_attr(self, name):
+    if name == "LoadBalancerFullName":
+        return self.arn.split(":loadbalancer/", 1)[1]
+    return _lb_attr(self, name)
+
+
+def _tg_get_attr(self, name):
+    if name == "TargetGroupFullName":
+        return self.arn.split(":", 5)[5]
+    if name == "TargetGroupName":
+        return self.name
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    raise UnformattedGetAttTemplateException()
+
+
+elbv2_models.FakeLoadBalancer.create_from_cloudformation_json = classmethod(_lb_create)
+elbv2_models.FakeLoadBalancer.get_cfn_attribute = _lb_get_attr
+elbv2_models.FakeTargetGroup.has_cfn_attr = classmethod(lambda cls, a: a in ("TargetGroupFullName", "TargetGroupName"))
+elbv2_models.FakeTargetGroup.get_cfn_attribute = _tg_get_attr
+
+_create_stack = cfn_models.CloudFormationBackend.create_stack
+
+
+def _create_stack_with_lb_params(self, name, template, parameters, *a, **kw):
+    for key in list(_declared(template)):
+        if key == "PublicSubnetIds" and key not in parameters and "SubnetIds" in parameters:
+            parameters[key] = parameters["SubnetIds"]
+        if key.endswith("CertificateArn") and key not in parameters:
+            import boto3  # moto checks that a listener's certificate exists in ACM
+            acm = boto3.client("acm", region_name="us-east-1")
+            parameters[key] = acm.request_certificate(DomainName="www.example.com")["CertificateArn"]
+    return _create_stack(self, name, template, parameters, *a, **kw)
+
+
+def _declared(text):
+    import yaml
+
+    class L(yaml.SafeLoader):
+        pass
+    L.add_multi_constructor("!", lambda loader, suffix, node: None)
+    return set((yaml.load(text, Loader=L) or {}).get("Parameters", {}) or {})
+
+
+cfn_models.CloudFormationBackend.create_stack = _create_stack_with_lb_params
+
+_dumps_before_elbv2 = json.dumps
+
+
+def _dumps_with_elbv2(obj, *a, **kw):
+    if isinstance(obj, dict) and "timing_s" in obj and "task_definitions" in obj:  # the final summary
+        import boto3
+        elb = boto3.client("elbv2", region_name="us-east-1")
+        lbs = elb.describe_load_balancers()["LoadBalancers"]
+        obj["load_balancers"] = lbs
+        obj["listeners"], obj["listener_rules"] = [], []
+        for lb in lbs:
+            for ln in elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]:
+                obj["listeners"].append(ln)
+                obj["listener_rules"] += elb.describe_rules(ListenerArn=ln["ListenerArn"])["Rules"]
+        obj["target_groups"] = elb.describe_target_groups()["TargetGroups"]
+    return _dumps_before_elbv2(obj, *a, **kw)
+
+
+json.dumps = _dumps_with_elbv2
 runpy.run_path(os.path.join(TOOLS, "moto_inproc_check.py"), run_name="__main__")

@@ -27,6 +27,7 @@ func addAlarms(m *render.Model, c *config, arns map[string]string, ds *render.Di
 			res = compositeAlarm(a, c, alarmActions, okActions)
 		} else {
 			al := metricAlarm(a.Properties)
+			resolveLoadBalancerDimensions(m, al, path, ds)
 			al.AlarmActions = append(al.AlarmActions, alarmActions...)
 			al.OKActions = append(al.OKActions, okActions...)
 			if mp := a.MacroParameters; mp != nil && mp.ServiceName != "" {

@@ -28,8 +28,8 @@ type TargetScaling struct {
 	ScaleInCooldown  *int     `json:"ScaleInCooldown,omitempty"`
 	ScaleOutCooldown *int     `json:"ScaleOutCooldown,omitempty"`
 	DisableScaleIn   *bool    `json:"DisableScaleIn,omitempty"`
-	// TgtTargetsCount is ALB request count per target: it needs a target
-	// group, which composex does not create yet; refused in Validate.
+	// TgtTargetsCount is ALB requests per target and minute: the family
+	// must be a target of an application load balancer of x-elbv2.
 	TgtTargetsCount *float64 `json:"TgtTargetsCount,omitempty"`
 }
 
@@ -114,8 +114,8 @@ func read(s types.ServiceConfig, ds *render.Diagnostics) *XScaling {
 		p := path + ".TargetScaling"
 		checkTarget(s.Name, p+".CpuTarget", t.CpuTarget, ds)
 		checkTarget(s.Name, p+".MemoryTarget", t.MemoryTarget, ds)
-		if t.TgtTargetsCount != nil {
-			ds.Errorf(s.Name, p+".TgtTargetsCount", "request count per target needs a load balancer target group in the template, which composex does not create yet; use CpuTarget or MemoryTarget")
+		if t.TgtTargetsCount != nil && *t.TgtTargetsCount <= 0 {
+			ds.Errorf(s.Name, p+".TgtTargetsCount", "%g is out of range: a request count per target is above 0", *t.TgtTargetsCount)
 		}
 		checkCooldown(s.Name, p+".ScaleInCooldown", t.ScaleInCooldown, ds)
 		checkCooldown(s.Name, p+".ScaleOutCooldown", t.ScaleOutCooldown, ds)

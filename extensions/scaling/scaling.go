@@ -165,6 +165,7 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 		if err := addResources(f, p); err != nil {
 			ds.Errorf(f.Services[0].Name, render.ServicePath(f.Services[0].Name, key), "%v", err)
 		}
+		addRequestCountPolicy(m, f, p, blocks, &ds)
 	}
 	return ds
 }

@@ -39,7 +39,7 @@ func TestRefused(t *testing.T) {
 		{"memory target 0", "Range: \"1-4\"\nTargetScaling: {MemoryTarget: 0}", "services.web.x-scaling.TargetScaling.MemoryTarget",
 			"0 is out of range: a target is a utilisation percentage, above 0 and at most 100"},
 		{"request count without load balancer", "Range: \"1-4\"\nTargetScaling: {TgtTargetsCount: 100}", "services.web.x-scaling.TargetScaling.TgtTargetsCount",
-			"request count per target needs a load balancer target group in the template, which composex does not create yet; use CpuTarget or MemoryTarget"},
+			"request count per target needs family web behind an application load balancer the stack creates: add it to a listener of x-elbv2"},
 		{"no target", "Range: \"1-4\"\nTargetScaling: {ScaleInCooldown: 60}", "services.web.x-scaling.TargetScaling",
 			"give CpuTarget, MemoryTarget or both: without a target nothing tracks"},
 		{"negative cooldown", "Range: \"1-4\"\nTargetScaling: {CpuTarget: 50, ScaleOutCooldown: -1}", "services.web.x-scaling.TargetScaling.ScaleOutCooldown",
