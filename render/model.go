@@ -58,6 +58,10 @@ type Family struct {
 	// DependsOn lists other families whose services must exist before this
 	// family's service is created (compose depends_on across families).
 	DependsOn []string
+	// ServiceConnect is set when the family's ECS service has Service
+	// Connect on: ECS then adds its proxy to every task, outside the task
+	// definition's containers, and the task size leaves room for it.
+	ServiceConnect bool
 
 	// CloudWatchAgent is non-nil when an extension needs the agent sidecar.
 	CloudWatchAgent *CloudWatchAgent
@@ -67,6 +71,7 @@ type Family struct {
 	// by x-alarms (step scaling, predefined alarms); nil: no scaling.
 	Scaling *Scaling
 
+	LoadBalancerTargets []LoadBalancerTarget
 	// Size is the Fargate task size chosen at emit time.
 	Size FargateSize
 
@@ -87,6 +92,18 @@ type CapacityProviderItem struct {
 	CapacityProvider string `json:"CapacityProvider"`
 	Base             *int   `json:"Base,omitempty"`
 	Weight           *int   `json:"Weight,omitempty"`
+}
+
+// LoadBalancerTarget is a container port that a load balancer of the stack
+// forwards to (x-elbv2). The reachability warning and load-balancer metrics
+// (scaling on request count, alarms) read it.
+type LoadBalancerTarget struct {
+	Service       string // compose service
+	Container     string // container name in the task definition
+	ContainerPort int
+	Protocol      string // tcp or udp
+	TargetGroup   string // logical ID of the AWS::ElasticLoadBalancingV2::TargetGroup
+	LoadBalancer  string // logical ID of the AWS::ElasticLoadBalancingV2::LoadBalancer
 }
 
 // Container is one container definition of a family.
