@@ -14,10 +14,12 @@ import (
 )
 
 // Extend adds the family's ingress rules, egress restrictions, public IP
-// and Cloud Map registration.
+// and Cloud Map registration, then the rules of the compose networks and
+// the public subnets of tasks with a public IP.
 func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 	var ds render.Diagnostics
 	nss := readNamespaces(in.Project, &ds)
+	restricted := map[string]bool{}
 	for _, f := range m.Families {
 		var egress []EgressRule
 		var cloudMap *CloudMapRef
@@ -53,6 +55,7 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 		}
 		if len(egress) > 0 {
 			restrictEgress(f, egress)
+			restricted[f.Name] = true
 		}
 		if cloudMap != nil {
 			if err := register(m, f, cloudMapFrom, cloudMap, nss); err != nil {
@@ -60,6 +63,8 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 			}
 		}
 	}
+	composeNetworks(in.Project, m, restricted, &ds)
+	publicSubnets(m)
 	return ds
 }
 
