@@ -6,7 +6,9 @@ package extensions
 import (
 	"github.com/composex/composex/extensions/alarms"
 	"github.com/composex/composex/extensions/cwagent"
+	"github.com/composex/composex/extensions/discovery"
 	"github.com/composex/composex/extensions/envoy"
+	"github.com/composex/composex/extensions/exposure"
 	"github.com/composex/composex/extensions/iam"
 	"github.com/composex/composex/extensions/monitoring"
 	"github.com/composex/composex/extensions/network"
@@ -26,8 +28,11 @@ func All() []render.Extension {
 		monitoring.Extension{},
 		scaling.Extension{}, // records each family's scaling range for alarms
 		alarms.Extension{},
-		xray.Extension{},  // sets each family's trace collector, read by envoy
-		envoy.Extension{}, // Service Connect and the Envoy sidecar (after network)
+		xray.Extension{},      // sets each family's trace collector, read by envoy
+		envoy.Extension{},     // Service Connect and the Envoy sidecar (after network)
+		discovery.Extension{}, // compose names through Service Connect (after envoy: explicit settings win)
+		// elbv2 goes here: it fills Family.LoadBalancerTargets
+		exposure.Extension{}, // published ports reachable from nowhere (after every source of targets and rules)
 		cwagent.Extension{},
 	}
 }
