@@ -22,6 +22,7 @@ from moto.cloudformation import parsing  # noqa: E402
 from moto.core.common_models import CloudFormationModel  # noqa: E402
 from moto.servicediscovery.models import servicediscovery_backends  # noqa: E402
 import boto3  # noqa: E402
+import botocore.client  # noqa: E402
 import yaml  # noqa: E402
 
 _create = ecs_models.Service.create_from_cloudformation_json  # moto_plus's handler, bound
@@ -66,7 +67,7 @@ parsing.get_model_map.cache_clear()
 parsing.get_name_type_map.cache_clear()
 
 
-def _public_subnets(params, **kw):
+def _public_subnets(params):
     """Give PublicSubnetIds the subnets of SubnetIds when the template wants it."""
     given = {p["ParameterKey"]: p["ParameterValue"] for p in params.get("Parameters", [])}
     if "PublicSubnetIds" in given or "SubnetIds" not in given:
@@ -80,8 +81,17 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-boto3.setup_default_session()
-boto3.DEFAULT_SESSION.events.register("provide-client-params.cloudformation.CreateStack", _public_subnets)
+_make_api_call = botocore.client.BaseClient._make_api_call
+
+
+def _api_call(self, operation_name, api_params):
+    # moto replaces boto3's default session, so the hook sits on the client class.
+    if operation_name == "CreateStack":
+        _public_subnets(api_params)
+    return _make_api_call(self, operation_name, api_params)
+
+
+botocore.client.BaseClient._make_api_call = _api_call
 
 
 _dumps = json.dumps
