@@ -105,6 +105,11 @@ type source struct {
 	description string
 	set         func(r *ec2.SecurityGroupIngress)
 	ports       []int
+	// owner is the family whose resources hold the rule: the source
+	// family for another service's tasks, so that the rule sits with the
+	// caller (which also waits for the services it calls) and nested
+	// stacks refer to each other in one direction only; else the family.
+	owner *render.Family
 }
 
 // ingress opens the ports service listens on to each source, one rule per
@@ -163,7 +168,7 @@ func ingress(m *render.Model, f *render.Family, service string, in *Ingress, ds 
 		for _, other := range m.FamiliesOf(ref.Name) {
 			other := other
 			otherSG := cloudformation.GetAtt(other.SecurityGroupID(), "GroupId")
-			sources = append(sources, source{stem: other.Logical, description: "from service " + ref.Name + " (family " + other.Name + ")", ports: ref.Ports,
+			sources = append(sources, source{stem: other.Logical, description: "from service " + ref.Name + " (family " + other.Name + ")", ports: ref.Ports, owner: other,
 				set: func(r *ec2.SecurityGroupIngress) { r.SourceSecurityGroupId = &otherSG }})
 		}
 	}
@@ -183,10 +188,14 @@ func ingress(m *render.Model, f *render.Family, service string, in *Ingress, ds 
 			// Name, a Name that is also a family's name): number them rather
 			// than drop one. The same source and port from another service of
 			// the family is one rule.
+			owner := src.owner
+			if owner == nil {
+				owner = f
+			}
 			for n := 2; ; n++ {
-				prev, taken := f.Resources[id].(*ec2.SecurityGroupIngress)
-				if !taken && f.Resources[id] == nil {
-					_ = f.AddResource(id, r)
+				prev, taken := owner.Resources[id].(*ec2.SecurityGroupIngress)
+				if !taken && owner.Resources[id] == nil {
+					_ = owner.AddResource(id, r)
 					break
 				}
 				if taken && sameRule(prev, r) {
