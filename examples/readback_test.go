@@ -445,7 +445,8 @@ func checkPrometheusBlog(t *testing.T, p *project, sum *motoSummary) {
 	if equal(t, "connect declarations (3 JMX + 2 custom)", len(decl), 5); len(decl) == 5 {
 		equal(t, "connect custom rule", decl[4], []string{"^kafka_connect_connect_worker_metrics_connector_(?:total|failed|unassigned|paused|running)_task_count$"})
 	}
-	equal(t, "connect ingress (Myself)", sum.ingress(sum.group(t, "connect")), []string{"1234/tcp<-sg:connect", "8083/tcp<-sg:connect"})
+	// Myself, and the project's default compose network on the declared ports.
+	equal(t, "connect ingress (Myself)", sum.ingress(sum.group(t, "connect")), []string{"1234/tcp<-sg:connect", "1234/tcp<-sg:network-default", "8083/tcp<-sg:connect", "8083/tcp<-sg:network-default"})
 	cm := sum.cloudMapService(t, "connect")
 	equal(t, "connect Cloud Map records", fmt.Sprint(cm.DnsConfig.DnsRecords), "[{A 15} {SRV 15}]")
 	svc := sum.service(t, "connect")
