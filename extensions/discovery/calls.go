@@ -93,7 +93,8 @@ func hostOf(key, tok string) (string, int) {
 		port, _ := strconv.Atoi(u.Port())
 		return u.Hostname(), port
 	}
-	if m := reHostPort.FindStringSubmatch(tok); m != nil {
+	if m := reHostPort.FindStringSubmatch(tok); m != nil && strings.Trim(m[1], "0123456789") != "" {
+		// A host has a letter: 10:30 is a time, not a host and port.
 		port, _ := strconv.Atoi(m[2])
 		return m[1], port
 	}

@@ -155,3 +155,30 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+func TestComposeNetworkWarnings(t *testing.T) {
+	ds, _ := rendertest.MustRenderFiles(t, `services:
+  web:
+    image: nginx:1.27
+    expose: ["80"]
+    networks:
+      shared:
+        ipv4_address: 172.20.0.10
+  api:
+    image: nginx:1.27
+    expose: ["8080"]
+    networks: [shared]
+networks:
+  shared:
+    external: true
+`, nil)
+	for path, want := range map[string]string{
+		"services.web.networks.shared.ipv4_address": "ignored on Fargate: ECS gives each task its address in the subnet",
+		"networks.shared.external":                  "external network shared: ECS tasks cannot join a docker network; composex treats it as a network of this project (its services here may reach each other), and nothing else is connected",
+	} {
+		d := rendertest.Find(ds, render.Warning, path)
+		if d == nil || d.Message != want || d.Line == 0 {
+			t.Errorf("%s: got %v, want the located warning %q", path, d, want)
+		}
+	}
+}
