@@ -156,7 +156,13 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 		}
 		ports := tcpPorts(p, o)
 		fams := m.FamiliesOf(o)
-		if len(ports) == 0 || len(fams) == 0 {
+		if len(fams) == 0 {
+			continue
+		}
+		if len(ports) == 0 {
+			if udpOnly(p, o) && reachedByOthers(p, m, o, fams) {
+				ds.Warnf(o, render.ServicePath(o), "%s declares UDP ports only: its peers get a security group path to them but no name, because ECS Service Connect proxies TCP only; register it in Cloud Map (x-network.x-cloudmap) for a DNS name", o)
+			}
 			continue
 		}
 		var callers []*render.Family
@@ -324,4 +330,44 @@ func familyList(fs []*render.Family) string {
 		names[i] = f.Name
 	}
 	return strings.Join(names, ", ")
+}
+
+// udpOnly reports whether the network namespace of owner declares ports,
+// all of them UDP.
+func udpOnly(p *types.Project, owner string) bool {
+	n := 0
+	for name, s := range p.Services {
+		if render.NetworkOwner(p, name) != owner {
+			continue
+		}
+		for _, pt := range s.Ports {
+			if !strings.EqualFold(pt.Protocol, "udp") {
+				return false
+			}
+			n++
+		}
+		for _, e := range s.Expose {
+			if _, proto, _ := strings.Cut(e, "/"); !strings.EqualFold(proto, "udp") {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
+}
+
+// reachedByOthers reports whether a service of another family shares a
+// network with owner.
+func reachedByOthers(p *types.Project, m *render.Model, owner string, fams []*render.Family) bool {
+	for _, g := range m.Families {
+		if slices.Contains(fams, g) {
+			continue
+		}
+		for _, c := range g.Services {
+			if shareNetwork(p, c.Name, owner) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -315,3 +315,25 @@ func refused(t *testing.T, compose, path, msg string) {
 	}
 	t.Errorf("no error at %s with message\n  %s\ngot:\n%s", path, msg, ds.Error())
 }
+
+// Service Connect proxies TCP only: a UDP-only service gets its path but
+// no name, and says so.
+func TestUDPOnlyService(t *testing.T) {
+	ds, res := rendertest.MustRenderFiles(t, `services:
+  statsd:
+    image: prom/statsd-exporter:v0.28.0
+    expose: ["9125/udp"]
+  app:
+    image: nginx:1.27-alpine
+`, nil)
+	d := rendertest.Find(ds, render.Warning, "services.statsd")
+	if d == nil || !strings.Contains(d.Message, "statsd declares UDP ports only: its peers get a security group path to them but no name") {
+		t.Errorf("got %v", d)
+	}
+	if _, ok := res["StatsdIngressFromComposeNetworkDefaultPort9125UDP"]; !ok {
+		t.Errorf("statsd lost its UDP path from the default network")
+	}
+	if res["StatsdService"].Properties["ServiceConnectConfiguration"] != nil {
+		t.Errorf("a UDP-only service got Service Connect")
+	}
+}
