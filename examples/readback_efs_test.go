@@ -285,7 +285,7 @@ func efsRules(t *testing.T, p *project, tpl *cfnTemplate) int {
 		}
 		props := r["Properties"].(map[string]any)
 		family := strings.TrimSuffix(id, "TaskDefinition")
-		for _, v := range asList(props["Volumes"]) {
+		for _, v := range asListOrOne(props["Volumes"]) {
 			v := v.(map[string]any)
 			efs, ok := v["EFSVolumeConfiguration"].(map[string]any)
 			if !ok {
@@ -363,7 +363,7 @@ func checkFileSystem(t *testing.T, tpl *cfnTemplate, id string) {
 	same(t, id+" UpdateReplacePolicy", fs["UpdateReplacePolicy"], "Retain")
 	same(t, id+" Encrypted", dig(fs, "Properties", "Encrypted"), true)
 	var denies []string
-	for _, st := range asList(dig(fs, "Properties", "FileSystemPolicy", "Statement")) {
+	for _, st := range asListOrOne(dig(fs, "Properties", "FileSystemPolicy", "Statement")) {
 		st := st.(map[string]any)
 		if st["Effect"] == "Deny" {
 			denies = append(denies, fmt.Sprint(st["Condition"]))
@@ -398,10 +398,10 @@ func checkMountPoints(t *testing.T, p *project, td map[string]any, family, volum
 	}
 	got := map[string]bool{}
 	readWrite := false
-	for _, c := range asList(td["ContainerDefinitions"]) {
+	for _, c := range asListOrOne(td["ContainerDefinitions"]) {
 		c := c.(map[string]any)
 		name := fmt.Sprint(c["Name"])
-		for _, mp := range asList(c["MountPoints"]) {
+		for _, mp := range asListOrOne(c["MountPoints"]) {
 			mp := mp.(map[string]any)
 			if mp["SourceVolume"] != volume {
 				continue
@@ -448,10 +448,10 @@ func checkGrant(t *testing.T, tpl *cfnTemplate, td map[string]any, where, fsRef,
 	}
 	const arn = "arn:${AWS::Partition}:elasticfilesystem:${AWS::Region}:${AWS::AccountId}:"
 	found := 0
-	for _, pol := range asList(dig(role, "Properties", "Policies")) {
-		for _, st := range asList(dig(pol, "PolicyDocument", "Statement")) {
+	for _, pol := range asListOrOne(dig(role, "Properties", "Policies")) {
+		for _, st := range asListOrOne(dig(pol, "PolicyDocument", "Statement")) {
 			st := st.(map[string]any)
-			actions := asList(st["Action"])
+			actions := asListOrOne(st["Action"])
 			efs := false
 			for _, a := range actions {
 				if strings.HasPrefix(fmt.Sprint(a), "elasticfilesystem:") {
@@ -495,7 +495,7 @@ func checkMountTargets(t *testing.T, tpl *cfnTemplate, fsRef string, families []
 		}
 		cond, _ := r["Condition"].(string)
 		selected[i] = cond
-		for _, g := range asList(dig(r, "Properties", "SecurityGroups")) {
+		for _, g := range asListOrOne(dig(r, "Properties", "SecurityGroups")) {
 			ga, _ := dig(g, "Fn::GetAtt").([]any)
 			if len(ga) == 2 {
 				groups = append(groups, fmt.Sprint(ga[0]))
@@ -600,7 +600,7 @@ func evalValue(t *testing.T, tpl *cfnTemplate, v any, n int) any {
 		return v
 	}
 	for fn, arg := range m {
-		args := asList(arg)
+		args := asListOrOne(arg)
 		switch fn {
 		case "Ref":
 			if arg == "SubnetIds" {
@@ -629,7 +629,7 @@ func evalValue(t *testing.T, tpl *cfnTemplate, v any, n int) any {
 			return out
 		case "Fn::Select":
 			i, _ := strconv.Atoi(fmt.Sprint(args[0]))
-			l := asList(evalValue(t, tpl, args[1], n))
+			l := asListOrOne(evalValue(t, tpl, args[1], n))
 			if i >= len(l) {
 				t.Fatalf("Fn::Select %d of %d entries: CloudFormation fails the stack", i, len(l))
 			}
@@ -642,13 +642,13 @@ func evalValue(t *testing.T, tpl *cfnTemplate, v any, n int) any {
 
 func flatten(v any, t *testing.T, tpl *cfnTemplate, n int) []any {
 	var out []any
-	for _, e := range asList(v) {
+	for _, e := range asListOrOne(v) {
 		out = append(out, evalValue(t, tpl, e, n))
 	}
 	return out
 }
 
-func asList(v any) []any {
+func asListOrOne(v any) []any {
 	if l, ok := v.([]any); ok {
 		return l
 	}

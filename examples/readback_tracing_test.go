@@ -159,8 +159,9 @@ func checkServiceConnect(t *testing.T, p *project, sum *motoSummary) {
 		equal(t, family+" ports", fmt.Sprint(cs[family].PortMappings), ports)
 		equal(t, family+" registers nothing in Cloud Map itself", len(sum.service(t, family).ServiceRegistries), 0)
 	}
-	equal(t, "orders ingress", sum.ingress(sum.group(t, "orders")), []string{"8080/tcp<-sg:frontend", "9090/tcp<-sg:frontend"})
-	equal(t, "inventory ingress", sum.ingress(sum.group(t, "inventory")), []string{"8080/tcp<-sg:frontend"})
+	// Ingress.Services, and the default compose network on the declared ports.
+	equal(t, "orders ingress", sum.ingress(sum.group(t, "orders")), []string{"8080/tcp<-sg:frontend", "8080/tcp<-sg:network-default", "9090/tcp<-sg:frontend", "9090/tcp<-sg:network-default"})
+	equal(t, "inventory ingress", sum.ingress(sum.group(t, "inventory")), []string{"8080/tcp<-sg:frontend", "8080/tcp<-sg:network-default"})
 	equal(t, "ECS creates the Cloud Map services", len(sum.CloudMapServices), 0)
 
 	// What moto drops, from the template: the port names and app
@@ -320,7 +321,7 @@ func checkEnvoySidecar(t *testing.T, p *project, sum *motoSummary) {
 
 	// Ingress from web reaches Envoy's port, never the app port, the admin
 	// port or the stats port.
-	equal(t, "api ingress", sum.ingress(sum.group(t, "api")), []string{"80/tcp<-sg:web"})
+	equal(t, "api ingress", sum.ingress(sum.group(t, "api")), []string{"80/tcp<-sg:network-default", "80/tcp<-sg:web"})
 
 	// moto keeps no health check: read it from the template.
 	list, _ = dig(templateResources(t, p)["ApiTaskDefinition"], "Properties", "ContainerDefinitions").([]any)

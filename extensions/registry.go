@@ -8,7 +8,9 @@ import (
 	"github.com/composex/composex/extensions/cwagent"
 	"github.com/composex/composex/extensions/efs"
 	"github.com/composex/composex/extensions/elbv2"
+	"github.com/composex/composex/extensions/discovery"
 	"github.com/composex/composex/extensions/envoy"
+	"github.com/composex/composex/extensions/exposure"
 	"github.com/composex/composex/extensions/iam"
 	"github.com/composex/composex/extensions/monitoring"
 	"github.com/composex/composex/extensions/network"
@@ -29,8 +31,10 @@ func All() []render.Extension {
 		monitoring.Extension{},
 		scaling.Extension{}, // records each family's scaling range for alarms
 		alarms.Extension{},
-		xray.Extension{},  // sets each family's trace collector, read by envoy
-		envoy.Extension{}, // Service Connect and the Envoy sidecar (after network)
+		xray.Extension{},      // sets each family's trace collector, read by envoy
+		envoy.Extension{},     // Service Connect and the Envoy sidecar (after network)
+		discovery.Extension{}, // compose names through Service Connect (after envoy: explicit settings win)
+		exposure.Extension{}, // published ports reachable from nowhere (after every source of targets and rules)
 		cwagent.Extension{},
 		efs.Extension{}, // named volumes: after network, whose egress rules it extends
 	}

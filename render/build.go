@@ -49,7 +49,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 
 	members := map[string][]string{} // family -> services
 	for _, n := range names {
-		for _, fam := range familiesOf(p.Services[n], &ds) {
+		for _, fam := range sharedNetworkFamilies(p, n, familiesOf(p.Services[n], &ds), &ds) {
 			members[fam] = append(members[fam], n)
 		}
 	}
@@ -135,6 +135,24 @@ func familiesOf(s types.ServiceConfig, ds *Diagnostics) []string {
 		}
 	}
 	return out
+}
+
+// sharedNetworkFamilies puts a service with network_mode service:X in X's
+// families: sharing X's network namespace is what the containers of one
+// task do. An ecs.task.family label that says otherwise is refused.
+func sharedNetworkFamilies(p *types.Project, name string, own []string, ds *Diagnostics) []string {
+	owner := NetworkOwner(p, name)
+	if owner == name {
+		return own
+	}
+	var quiet Diagnostics // the owner's own label is reported for the owner
+	fams := familiesOf(p.Services[owner], &quiet)
+	s := p.Services[name]
+	if s.Deploy != nil && s.Deploy.Labels[labelFamily] != "" && !slices.Equal(own, fams) {
+		ds.Errorf(name, ServicePath(name, "deploy.labels", Key(labelFamily)), "%s has network_mode %s, which puts it in the family of %s (%s); this label asks for %s: drop the label or network_mode",
+			name, s.NetworkMode, owner, strings.Join(fams, ", "), strings.Join(own, ", "))
+	}
+	return fams
 }
 
 // mergeFamilySettings combines the service-level settings of a family's

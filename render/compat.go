@@ -76,9 +76,9 @@ var ConversionTable = []KeyRule{
 	{"hostname", Ignored, "awsvpc tasks take the hostname ECS gives them"},
 	{"domainname", Ignored, "not settable on Fargate"},
 	{"restart", Ignored, "ECS replaces stopped tasks itself"},
-	{"networks", Ignored, "the containers of a family share one network interface; reachability comes from x-network"},
-	{"network_mode", Refused, "Fargate tasks always use awsvpc"},
-	{"links", Ignored, "use service discovery (x-network) instead"},
+	{"networks", Mapped, "services on a shared network may reach each other's declared ports (security group rules) by name and network `aliases` (ECS Service Connect); a family is on the networks of all its services"},
+	{"network_mode", Mapped, "`service:X` puts the service in X's task family (they share the task's network interface); every other mode is refused: Fargate tasks always use awsvpc"},
+	{"links", Mapped, "the link alias is one more name of the linked service (ECS Service Connect); no network path beyond shared networks"},
 	{"external_links", Ignored, "use service discovery (x-network) instead"},
 	{"extra_hosts", Ignored, "not supported in awsvpc mode"},
 	{"dns", Ignored, "not supported on Fargate"},
@@ -165,6 +165,8 @@ func checkComposeKeys(in *Input, ds *Diagnostics) {
 				case full == "build": // reported with the image it lacks, by BuildModel
 				case full == "privileged" && !svc.Privileged:
 				case full == "network_mode" && (svc.NetworkMode == "awsvpc" || svc.NetworkMode == ""):
+				case full == "network_mode" && !strings.HasPrefix(svc.NetworkMode, networkModeService):
+					ds.Errorf(name, path, "cannot work on Fargate: network_mode %s; Fargate tasks always use awsvpc (service:X, which shares X's network, is supported)", svc.NetworkMode)
 				case !ok:
 					ds.Warnf(name, path, "composex does not handle this key; ignored")
 				case rule.Support == Ignored:

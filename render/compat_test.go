@@ -20,7 +20,7 @@ func TestComposeKeys(t *testing.T) {
 		msg  string
 	}{
 		{"privileged", "    privileged: true\n", Error, "services.web.privileged", "cannot work on Fargate: Fargate does not run privileged containers"},
-		{"network_mode host", "    network_mode: host\n", Error, "services.web.network_mode", "cannot work on Fargate: Fargate tasks always use awsvpc"},
+		{"network_mode host", "    network_mode: host\n", Error, "services.web.network_mode", "cannot work on Fargate: network_mode host; Fargate tasks always use awsvpc (service:X, which shares X's network, is supported)"},
 		{"devices", "    devices: [\"/dev/fuse:/dev/fuse\"]\n", Error, "services.web.devices", "cannot work on Fargate: Fargate gives no access to host devices"},
 		{"hostname", "    hostname: web1\n", Warning, "services.web.hostname", "ignored on Fargate: awsvpc tasks take the hostname ECS gives them"},
 		{"restart", "    restart: always\n", Warning, "services.web.restart", "ignored on Fargate: ECS replaces stopped tasks itself"},

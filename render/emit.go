@@ -127,8 +127,21 @@ func familySize(f *Family) (FargateSize, error) {
 			mem += c.MemoryReservation
 		}
 	}
+	if f.ServiceConnect {
+		cpu += ServiceConnectProxyCpu
+		mem += ServiceConnectProxyMemory
+	}
 	return ChooseFargateSize(cpu, mem)
 }
+
+// What the task size reserves for the Service Connect proxy that ECS adds
+// to each task: AWS recommends adding 256 CPU units and at least 64 MiB to
+// the task (Amazon ECS Developer Guide, Service Connect, "Service Connect
+// proxy"); the proxy uses what the containers leave unallocated.
+const (
+	ServiceConnectProxyCpu    = 256
+	ServiceConnectProxyMemory = 64
+)
 
 func emitFamily(t *cloudformation.Template, m *Model, f *Family, add func(string, cloudformation.Resource)) {
 	projectTag := tags.Tag{Key: "composex:project", Value: m.Name}

@@ -72,6 +72,10 @@ type Family struct {
 	// DependsOn lists other families whose services must exist before this
 	// family's service is created (compose depends_on across families).
 	DependsOn []string
+	// ServiceConnect is set when the family's ECS service has Service
+	// Connect on: ECS then adds its proxy to every task, outside the task
+	// definition's containers, and the task size leaves room for it.
+	ServiceConnect bool
 
 	// CloudWatchAgent is non-nil when an extension needs the agent sidecar.
 	CloudWatchAgent *CloudWatchAgent
@@ -79,7 +83,9 @@ type Family struct {
 	Tracing *Tracing
 	// Scaling is the family's auto scaling target, set by x-scaling and read
 	// by x-alarms (step scaling, predefined alarms); nil: no scaling.
-	Scaling             *Scaling
+	Scaling *Scaling
+	// LoadBalancerTargets are the container ports a load balancer of the
+	// stack forwards to (x-elbv2).
 	LoadBalancerTargets []LoadBalancerTarget
 
 	// Size is the Fargate task size chosen at emit time.

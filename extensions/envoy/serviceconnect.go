@@ -159,6 +159,8 @@ func serviceConnect(m *render.Model, f *render.Family, blocks map[string]*block,
 			aliases[k] = f.Name
 		}
 	}
+	// ECS adds its proxy to every task: the task size leaves room for it.
+	f.ServiceConnect = cfg.Enabled
 	f.ServiceHooks = append(f.ServiceHooks, func(s *ecs.Service) { s.ServiceConnectConfiguration = cfg })
 }
 

@@ -14,10 +14,12 @@ import (
 )
 
 // Extend adds the family's ingress rules, egress restrictions, public IP
-// and Cloud Map registration.
+// and Cloud Map registration, then the rules of the compose networks and
+// the public subnets of tasks with a public IP.
 func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 	var ds render.Diagnostics
 	nss := readNamespaces(in.Project, &ds)
+	restricted := map[string]bool{}
 	for _, f := range m.Families {
 		var egress []EgressRule
 		var cloudMap *CloudMapRef
@@ -53,6 +55,7 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 		}
 		if len(egress) > 0 {
 			restrictEgress(f, egress)
+			restricted[f.Name] = true
 		}
 		if cloudMap != nil {
 			if err := register(m, f, cloudMapFrom, cloudMap, nss); err != nil {
@@ -60,6 +63,8 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 			}
 		}
 	}
+	composeNetworks(in.Project, m, restricted, &ds)
+	publicSubnets(m)
 	return ds
 }
 
@@ -100,6 +105,11 @@ type source struct {
 	description string
 	set         func(r *ec2.SecurityGroupIngress)
 	ports       []int
+	// owner is the family whose resources hold the rule: the source
+	// family for another service's tasks, so that the rule sits with the
+	// caller (which also waits for the services it calls) and nested
+	// stacks refer to each other in one direction only; else the family.
+	owner *render.Family
 }
 
 // ingress opens the ports service listens on to each source, one rule per
@@ -158,7 +168,7 @@ func ingress(m *render.Model, f *render.Family, service string, in *Ingress, ds 
 		for _, other := range m.FamiliesOf(ref.Name) {
 			other := other
 			otherSG := cloudformation.GetAtt(other.SecurityGroupID(), "GroupId")
-			sources = append(sources, source{stem: other.Logical, description: "from service " + ref.Name + " (family " + other.Name + ")", ports: ref.Ports,
+			sources = append(sources, source{stem: other.Logical, description: "from service " + ref.Name + " (family " + other.Name + ")", ports: ref.Ports, owner: other,
 				set: func(r *ec2.SecurityGroupIngress) { r.SourceSecurityGroupId = &otherSG }})
 		}
 	}
@@ -178,10 +188,14 @@ func ingress(m *render.Model, f *render.Family, service string, in *Ingress, ds 
 			// Name, a Name that is also a family's name): number them rather
 			// than drop one. The same source and port from another service of
 			// the family is one rule.
+			owner := src.owner
+			if owner == nil {
+				owner = f
+			}
 			for n := 2; ; n++ {
-				prev, taken := f.Resources[id].(*ec2.SecurityGroupIngress)
-				if !taken && f.Resources[id] == nil {
-					_ = f.AddResource(id, r)
+				prev, taken := owner.Resources[id].(*ec2.SecurityGroupIngress)
+				if !taken && owner.Resources[id] == nil {
+					_ = owner.AddResource(id, r)
 					break
 				}
 				if taken && sameRule(prev, r) {

@@ -289,5 +289,6 @@ func (Extension) Validate(in *render.Input) render.Diagnostics {
 	for _, name := range slices.Sorted(maps.Keys(in.Project.Services)) {
 		read(in.Project, in.Project.Services[name], nss, &ds)
 	}
+	checkComposeNetworks(in.Project, &ds)
 	return ds
 }

@@ -234,6 +234,10 @@ func TestIngressRules(t *testing.T) {
 	want := []string{
 		"ApiIngressFromCidrS0x0x0x0m0Port80TCP: tcp 80<-0.0.0.0/0",
 		"ApiIngressFromCidrS0x0x0x0m0Port9090TCP: tcp 9090<-0.0.0.0/0",
+		// Both services are on the default compose network: each admits
+		// its members on the ports it declares.
+		"ApiIngressFromComposeNetworkDefaultPort80TCP: tcp 80<-ComposeNetworkDefaultSecurityGroup",
+		"ApiIngressFromComposeNetworkDefaultPort9090TCP: tcp 9090<-ComposeNetworkDefaultSecurityGroup",
 		// An IPv4 and an IPv6 range under one Name: both rules, numbered.
 		"ApiIngressFromOfficePort80TCP2: tcp 80<-2001:db8::/32",
 		"ApiIngressFromOfficePort80TCP: tcp 80<-192.168.0.0/24",
@@ -243,6 +247,7 @@ func TestIngressRules(t *testing.T) {
 		"ApiIngressFromSg0123456789abcdef0Port9090TCP: tcp 9090<-sg-0123456789abcdef0 owner \"210987654321\"",
 		"ApiIngressFromWebPort80TCP: tcp 80<-WebSecurityGroup",
 		"ApiIngressFromWebPort9090TCP: tcp 9090<-WebSecurityGroup",
+		"WebIngressFromComposeNetworkDefaultPort80TCP: tcp 80<-ComposeNetworkDefaultSecurityGroup",
 	}
 	if got := ingressRules(res); !reflect.DeepEqual(got, want) {
 		t.Errorf("ingress rules (one per source and port, on the container port 80 although 8080 is published):\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
