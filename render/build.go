@@ -93,6 +93,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 			c := convertService(s, serviceLogical, &ds)
 			attachSecrets(s, c, f, secrets, p, &ds)
 			attachVolumes(s, c, f, volumes, &ds)
+			attachConfigs(s, c)
 			c.DockerLabels["com.docker.compose.project"] = p.Name
 			c.DockerLabels["com.docker.compose.service"] = n
 			f.Containers = append(f.Containers, c)

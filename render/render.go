@@ -137,6 +137,7 @@ func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics)
 	for _, e := range opts.Extensions {
 		ds = place(e.Extend(in, m))
 	}
+	ds = place(undeliveredFiles(m))
 	if ds.HasErrors() {
 		return nil, ds
 	}

@@ -1,0 +1,87 @@
+package render
+
+import (
+	"reflect"
+	"testing"
+)
+
+// The core records what compose puts into a container as files; the files
+// extension delivers them. Without it the pipeline must refuse them, never
+// render a task that silently lacks a file.
+func TestFileRequestsRecorded(t *testing.T) {
+	m, _ := mustBuild(t, `services:
+  web:
+    image: nginx
+    volumes:
+      - ./nginx.conf:/etc/nginx/nginx.conf:ro
+    configs:
+      - site
+      - source: site
+        target: /srv/site.conf
+        mode: 0400
+    secrets:
+      - db
+      - source: api
+        target: API_KEY
+configs:
+  site: {content: "server {}"}
+secrets:
+  db: {file: ./db.txt}
+  api:
+    x-secrets: {Name: prod/api}
+`)
+	c := container(t, family(t, m, "web"), "web")
+	mode := uint32(0o400)
+	want := []FileRequest{
+		{Kind: FileSecret, Source: "db", Target: "/run/secrets/db", Path: "services.web.secrets.0"},
+		{Kind: FileSecret, Source: "api", Target: "API_KEY", ValueFrom: "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:prod/api", Path: "services.web.secrets.1"},
+		{Kind: FileBind, Source: c.Files[2].Source, Target: "/etc/nginx/nginx.conf", ReadOnly: true, Path: "services.web.volumes.0"},
+		{Kind: FileConfig, Source: "site", ReadOnly: true, Path: "services.web.configs.0"},
+		{Kind: FileConfig, Source: "site", Target: "/srv/site.conf", Mode: &mode, ReadOnly: true, Path: "services.web.configs.1"},
+	}
+	if !reflect.DeepEqual(c.Files, want) {
+		t.Fatalf("files\n got %+v\nwant %+v", c.Files, want)
+	}
+	if len(c.Secrets) != 1 || c.Secrets[0].Name != "API_KEY" {
+		t.Errorf("the x-secrets secret must stay an environment variable: %+v", c.Secrets)
+	}
+}
+
+func TestUndeliveredFilesRefused(t *testing.T) {
+	_, ds := renderYAML(t, `services:
+  web:
+    image: nginx
+    volumes: ["./html:/usr/share/nginx/html"]
+    configs: [site]
+    secrets: [db]
+configs:
+  site: {content: "x"}
+secrets:
+  db: {file: ./db.txt}
+`, Options{})
+	d := wantError(t, ds, "web", "services.web.volumes.0", "a Fargate task has no host directory to mount; use a named volume or put the files in the image")
+	if d.Line == 0 {
+		t.Errorf("not located: %s", d)
+	}
+	wantError(t, ds, "web", "services.web.secrets.0", `secret "db" has no x-secrets: Fargate cannot mount a file or environment secret`)
+	wantError(t, ds, "web", "services.web.configs.0", `config "site": Fargate cannot mount compose configs; bake the file into the image`)
+}
+
+func TestFilePaths(t *testing.T) {
+	for _, tt := range []struct {
+		fn                   func(string, string) string
+		source, target, want string
+	}{
+		{SecretPath, "db", "", "/run/secrets/db"},
+		{SecretPath, "db", "password", "/run/secrets/password"},
+		{SecretPath, "db", "/etc/app/pw", "/etc/app/pw"},
+		{SecretPath, "db", "../x", "/run/x"},
+		{ConfigPath, "site", "", "/site"},
+		{ConfigPath, "site", "/etc/site.conf", "/etc/site.conf"},
+		{ConfigPath, "site", "etc/site.conf", "/etc/site.conf"},
+	} {
+		if got := tt.fn(tt.source, tt.target); got != tt.want {
+			t.Errorf("(%q, %q) = %q, want %q", tt.source, tt.target, got, tt.want)
+		}
+	}
+}
