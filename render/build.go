@@ -104,6 +104,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 		m.Families = append(m.Families, f)
 	}
 	familyDependencies(m, &ds)
+	refuseOneShotServices(m, &ds)
 	warnVolumes(p, m, &ds)
 	checkPortClashes(m, &ds)
 	return m, ds

@@ -85,3 +85,39 @@ func TestFilePaths(t *testing.T) {
 		}
 	}
 }
+
+// A job that others wait to complete must not become an ECS service: ECS
+// restarts it for ever. In the waiter's family it runs once, non-essential.
+func TestOneShotServices(t *testing.T) {
+	_, ds := buildYAML(t, `services:
+  web:
+    image: nginx
+    depends_on:
+      migrate: {condition: service_completed_successfully}
+  migrate:
+    image: busybox
+    restart: "no"
+`)
+	d := wantError(t, ds, "web", "services.web.depends_on.migrate.condition",
+		"web waits for migrate to complete, but migrate runs as its own ECS service, which ECS restarts for ever after a clean exit; put migrate in the family of web (deploy.labels.ecs.task.family: web) so that it runs once, before web starts, in each task")
+	if d.Line == 0 {
+		t.Errorf("not located: %s", d)
+	}
+	m, _ := mustBuild(t, `services:
+  web:
+    image: nginx
+    depends_on:
+      migrate: {condition: service_completed_successfully}
+  migrate:
+    image: busybox
+    restart: "no"
+    deploy: {labels: {ecs.task.family: web}}
+`)
+	f := family(t, m, "web")
+	if c := container(t, f, "migrate"); c.Essential {
+		t.Error("the one-shot container must not be essential (ECS refuses an essential SUCCESS dependency)")
+	}
+	if got := container(t, f, "web").DependsOn; !reflect.DeepEqual(got, []ContainerDependency{{Container: "migrate", Condition: "SUCCESS"}}) {
+		t.Errorf("web depends on %+v", got)
+	}
+}
