@@ -7,6 +7,7 @@ import (
 	"github.com/composex/composex/extensions/alarms"
 	"github.com/composex/composex/extensions/cwagent"
 	"github.com/composex/composex/extensions/envoy"
+	"github.com/composex/composex/extensions/files"
 	"github.com/composex/composex/extensions/iam"
 	"github.com/composex/composex/extensions/monitoring"
 	"github.com/composex/composex/extensions/network"
@@ -29,5 +30,6 @@ func All() []render.Extension {
 		xray.Extension{},  // sets each family's trace collector, read by envoy
 		envoy.Extension{}, // Service Connect and the Envoy sidecar (after network)
 		cwagent.Extension{},
+		files.Extension{}, // last: it checks the variables every other one set
 	}
 }
