@@ -65,8 +65,12 @@ func hostProblem(p string) string {
 // and returns its real path; ok false means it was refused.
 func (x *extender) locate(service, keyPath, what, src string) (string, bool) {
 	shown := x.display(src)
-	if why := hostProblem(src); why != "" && !within(x.in.Project.WorkingDir, src) {
-		x.ds.Errorf(service, keyPath, "%s %s is %s", what, shown, why)
+	if !within(x.in.Project.WorkingDir, src) {
+		if why := hostProblem(src); why != "" {
+			x.ds.Errorf(service, keyPath, "%s %s is %s", what, shown, why)
+		} else {
+			x.ds.Errorf(service, keyPath, "%s %s is outside the project directory %s: only the project's own files are delivered; copy it into the project or bake it into the image", what, shown, x.in.Project.WorkingDir)
+		}
 		return "", false
 	}
 	real, err := filepath.EvalSymlinks(src)
@@ -80,14 +84,7 @@ func (x *extender) locate(service, keyPath, what, src string) (string, bool) {
 	}
 	proj := x.project()
 	if !within(proj, real) {
-		switch {
-		case within(x.in.Project.WorkingDir, src):
-			x.ds.Errorf(service, keyPath, "%s %s is a symbolic link to %s, outside the project directory %s: only the project's own files are delivered", what, shown, real, x.in.Project.WorkingDir)
-		case hostProblem(real) != "":
-			x.ds.Errorf(service, keyPath, "%s %s is %s", what, shown, hostProblem(real))
-		default:
-			x.ds.Errorf(service, keyPath, "%s %s is outside the project directory %s: only the project's own files are delivered; copy it into the project or bake it into the image", what, shown, x.in.Project.WorkingDir)
-		}
+		x.ds.Errorf(service, keyPath, "%s %s is a symbolic link to %s, outside the project directory %s: only the project's own files are delivered", what, shown, real, x.in.Project.WorkingDir)
 		return "", false
 	}
 	return real, true

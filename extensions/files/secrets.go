@@ -33,26 +33,27 @@ func readGenerate(name string, sec types.SecretConfig, ds *render.Diagnostics) (
 		return nil, true
 	}
 	p := "secrets." + render.Key(name) + "." + SecretGenerateKey
+	g := Generate{Length: DefaultLength}
 	if b, isBool := raw.(bool); isBool {
 		if !b {
 			return nil, true
 		}
-		return &Generate{Length: DefaultLength}, true
-	}
-	data, _ := json.Marshal(raw)
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var g Generate
-	if err := dec.Decode(&g); err != nil {
-		ds.Errorf("", p, "x-generate is true or {Length, ExcludeCharacters, ExcludePunctuation}: %s", strings.TrimPrefix(err.Error(), "json: "))
-		return nil, false
-	}
-	if g.Length == 0 {
-		g.Length = DefaultLength
-	}
-	if g.Length < 8 || g.Length > 4096 {
-		ds.Errorf("", p+".Length", "%d is out of range: a generated secret is 8 to 4096 characters", g.Length)
-		return nil, false
+	} else {
+		data, _ := json.Marshal(raw)
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		g = Generate{}
+		if err := dec.Decode(&g); err != nil {
+			ds.Errorf("", p, "x-generate is true or {Length, ExcludeCharacters, ExcludePunctuation}: %s", strings.TrimPrefix(err.Error(), "json: "))
+			return nil, false
+		}
+		if g.Length == 0 {
+			g.Length = DefaultLength
+		}
+		if g.Length < 8 || g.Length > 4096 {
+			ds.Errorf("", p+".Length", "%d is out of range: a generated secret is 8 to 4096 characters", g.Length)
+			return nil, false
+		}
 	}
 	if _, withX := sec.Extensions["x-secrets"]; withX {
 		ds.Errorf("", p, "secret %s names an existing secret with x-secrets; the stack generates only the secrets it creates: drop x-generate or x-secrets", name)
