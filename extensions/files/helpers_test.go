@@ -92,3 +92,5 @@ func sub(v any) string {
 	s, _ := v.(string)
 	return s
 }
+
+func yamlUnmarshal(b []byte, v any) error { return yaml.Unmarshal(b, v) }
