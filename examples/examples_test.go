@@ -40,6 +40,10 @@ const composeFile = "docker-compose.yml"
 // process of about 3 s that keeps one core busy, and CI has two.
 const motoParallel = 2
 
+// motoParameters are the values an example's stack needs that have no
+// default (a secret's value, a pushed image), by example name.
+var motoParameters = map[string][]string{}
+
 // project is one compose project rendered by the tests.
 type project struct {
 	name  string // project name: the folder's name
@@ -296,6 +300,9 @@ type motoSummary struct {
 		ExecutionRoleArn        string          `json:"executionRoleArn"`
 		TaskRoleArn             string          `json:"taskRoleArn"`
 		ContainerDefinitions    []motoContainer `json:"containerDefinitions"`
+		Volumes                 []struct {
+			Name string `json:"name"`
+		} `json:"volumes"`
 	} `json:"task_definitions"`
 	Services []motoService `json:"services"`
 	// What the per-example checks (motoChecks) read back.
@@ -313,6 +320,15 @@ type motoSummary struct {
 	ScalingPolicies json.RawMessage `json:"scaling_policies"`
 	Alarms          json.RawMessage `json:"alarms"`
 	Resources       json.RawMessage `json:"resources"`
+	// Secrets Manager secrets with their values and the SSM parameters'
+	// tiers (added by tools/moto_check.py), read by readback_files_test.go.
+	Secrets []struct {
+		Name         string `json:"Name"`
+		ARN          string `json:"ARN"`
+		Description  string `json:"Description"`
+		SecretString string `json:"SecretString"`
+	} `json:"secrets"`
+	SSMTiers map[string]string `json:"ssm_tiers"`
 }
 
 // motoStack is the stack name moto_inproc_check.py creates; task families
@@ -356,7 +372,7 @@ func TestMotoDeploy(t *testing.T) {
 			t.Parallel()
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			cmd := exec.Command("python3", script, tools, template)
+			cmd := exec.Command("python3", append([]string{script, tools, template}, motoParameters[p.name]...)...)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			runErr := cmd.Run()
