@@ -121,3 +121,26 @@ func TestOneShotServices(t *testing.T) {
 		t.Errorf("web depends on %+v", got)
 	}
 }
+
+// An x-secrets secret whose target is a file name, not a variable name, is
+// the file only: a warning, still granted to the execution role (the init
+// container reads it).
+func TestXSecretFileOnly(t *testing.T) {
+	m, ds := mustBuild(t, `services:
+  web:
+    image: nginx
+    secrets: [db-password]
+secrets:
+  db-password:
+    x-secrets: {Name: prod/db}
+`)
+	wantWarning(t, ds, "web", "services.web.secrets.0", `"db-password" is not an environment variable name, so the secret is only the file /run/secrets/db-password; give the secret a target that is a variable name to have both`)
+	f := family(t, m, "web")
+	c := container(t, f, "web")
+	if len(c.Secrets) != 0 || len(c.Files) != 1 || c.Files[0].ValueFrom == "" {
+		t.Errorf("secrets %+v, files %+v", c.Secrets, c.Files)
+	}
+	if len(f.ExecutionRole.Policies) != 1 || f.ExecutionRole.Policies[0].Statements[0].Action[0] != "secretsmanager:GetSecretValue" {
+		t.Errorf("execution role %+v", f.ExecutionRole.Policies)
+	}
+}

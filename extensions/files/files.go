@@ -82,7 +82,15 @@ func (Extension) ProjectKeys() []string { return nil }
 func (Extension) Validate(in *render.Input) render.Diagnostics {
 	var ds render.Diagnostics
 	for _, name := range slices.Sorted(maps.Keys(in.Project.Secrets)) {
-		readGenerate(name, in.Project.Secrets[name], &ds)
+		sec := in.Project.Secrets[name]
+		readGenerate(name, sec, &ds)
+		for _, k := range slices.Sorted(maps.Keys(sec.Extensions)) {
+			// x-#value is where compose-go keeps an environment secret's
+			// value: never shown.
+			if k != SecretGenerateKey && k != "x-secrets" && k != types.SecretConfigXValue {
+				ds.Warnf("", "secrets."+render.Key(name)+"."+k, "composex does not handle %s under a secret (it reads x-secrets and %s); it is ignored", k, SecretGenerateKey)
+			}
+		}
 	}
 	return ds
 }
