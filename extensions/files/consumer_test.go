@@ -301,3 +301,38 @@ func containsAll(have, want []string) bool {
 	}
 	return true
 }
+
+// One volume per top directory of a container's targets, mounted there:
+// nested directories share their parent's volume (no mount inside a
+// mount), and an absolute secret target gets its own directory.
+func TestLayout(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		targets []string
+		mounts  []string
+	}{
+		{"one file", []string{"/etc/nginx/nginx.conf"}, []string{"/etc/nginx"}},
+		{"nested directories share one volume", []string{"/etc/nginx/nginx.conf", "/etc/nginx/conf.d/default.conf"}, []string{"/etc/nginx"}},
+		{"siblings get one each", []string{"/srv/a/x.conf", "/srv/b/y.conf"}, []string{"/srv/a", "/srv/b"}},
+		{"one directory, two files", []string{"/srv/a/x.conf", "/srv/a/y.conf"}, []string{"/srv/a"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			compose := "services:\n  web:\n    image: nginx:1.27.3-alpine\n    configs:\n"
+			for i, target := range tt.targets {
+				compose += fmt.Sprintf("      - {source: c%d, target: %s}\n", i, target)
+			}
+			compose += "configs:\n"
+			for i := range tt.targets {
+				compose += fmt.Sprintf("  c%d: {content: \"%d\"}\n", i, i)
+			}
+			p := mustRender(t, compose, nil, nil)
+			var got []string
+			for _, mp := range asList(rendertest.Containers(t, p.res, "WebTaskDefinition")["web"]["MountPoints"]) {
+				got = append(got, mp.(map[string]any)["ContainerPath"].(string))
+			}
+			if !slices.Equal(sorted(got), tt.mounts) {
+				t.Errorf("mounted at %v, want %v", got, tt.mounts)
+			}
+		})
+	}
+}
