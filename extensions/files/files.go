@@ -269,6 +269,11 @@ func (x *extender) deliver(f *render.Family, all []file) {
 	if len(vols) == 0 {
 		return
 	}
+	if strings.HasPrefix(f.OSFamily, "WINDOWS") {
+		first := vols[0].files[0]
+		x.ds.Errorf(first.service, first.path, "family %s runs on %s: files are written by a Linux init container; bake them into the Windows image", f.Name, f.OSFamily)
+		return
+	}
 	x.m.SidecarImage(ImageParam, InitImage, "files init")
 	init := &render.Container{
 		Name:       InitName,

@@ -183,9 +183,16 @@ func (x *extender) bindDir(s *types.ServiceConfig, r render.FileRequest, base fi
 	var total int64
 	count := 0
 	bad := ""
+	entries := 0
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		// Bounded: a tree far beyond the limit is refused without reading
+		// all of it.
+		if entries++; entries > MaxDirFiles*10 {
+			count = MaxDirFiles*10 + 1
+			return fs.SkipAll
 		}
 		if d.IsDir() {
 			return nil
@@ -214,9 +221,6 @@ func (x *extender) bindDir(s *types.ServiceConfig, r render.FileRequest, base fi
 		}
 		count++
 		total += st.Size()
-		if count > MaxDirFiles*10 {
-			return fs.SkipAll // enough to refuse it
-		}
 		list = append(list, found{rel: filepath.ToSlash(rel), real: real, mode: uint32(st.Mode().Perm())})
 		return nil
 	})
@@ -229,7 +233,7 @@ func (x *extender) bindDir(s *types.ServiceConfig, r render.FileRequest, base fi
 		return nil
 	case count > MaxDirFiles || total > MaxDirBytes:
 		more := ""
-		if count > MaxDirFiles*10 {
+		if entries > MaxDirFiles*10 {
 			more = " or more"
 		}
 		x.ds.Errorf(s.Name, r.Path, "bind mount of %s holds %d files%s, %d bytes: a directory is delivered as files up to %d files and %d bytes; bake it into the image (COPY in the Dockerfile), or put it on a named volume", shown, count, more, total, MaxDirFiles, MaxDirBytes)

@@ -70,6 +70,8 @@ func TestRefusals(t *testing.T) {
 			"4 is out of range: a generated secret is 8 to 4096 characters"},
 		{"secret variable set by an extension", svc("    x-xray: true\n    secrets: [{source: s, target: AWS_XRAY_DAEMON_ADDRESS}]\nsecrets:\n  s:\n    x-secrets: {Name: prod/s}\n"), nil, "services.web.secrets",
 			"the secret variable AWS_XRAY_DAEMON_ADDRESS is also a variable composex sets in web; give the secret another target"},
+		{"windows family", svc("    x-ecs: {OperatingSystemFamily: WINDOWS_SERVER_2022_CORE}\n    configs: [{source: c, target: C:/app/c.conf}]\nconfigs:\n  c: {content: x}\n"), nil, "services.web.configs.0",
+			"family web runs on WINDOWS_SERVER_2022_CORE: files are written by a Linux init container; bake them into the Windows image"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
