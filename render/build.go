@@ -309,6 +309,11 @@ func wireDependencies(in *Input, f *Family, ds *Diagnostics) {
 			c.Essential = explicit
 		case finishes:
 			c.Essential = false
+		case s.Restart == types.RestartPolicyNo && len(f.Services) > 1:
+			// A job that runs once (restart: "no") beside others: as an
+			// essential container its clean exit would stop the task, and
+			// ECS would start it again for ever.
+			c.Essential = false
 		}
 	}
 	essential := 0

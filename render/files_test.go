@@ -144,3 +144,31 @@ secrets:
 		t.Errorf("execution role %+v", f.ExecutionRole.Policies)
 	}
 }
+
+// A restart: "no" job beside other services runs once: non-essential, so
+// that its clean exit does not stop the task. Alone it stays essential
+// (a task needs one).
+func TestRunOnceIsNotEssential(t *testing.T) {
+	m, _ := mustBuild(t, `services:
+  web:
+    image: nginx
+    deploy: {labels: {ecs.task.family: app}}
+  warmup:
+    image: busybox
+    command: ["true"]
+    restart: "no"
+    deploy: {labels: {ecs.task.family: app}}
+  alone:
+    image: busybox
+    restart: "no"
+`)
+	if container(t, family(t, m, "app"), "warmup").Essential {
+		t.Error("warmup runs once: it must not be essential")
+	}
+	if !container(t, family(t, m, "app"), "web").Essential {
+		t.Error("web must stay essential")
+	}
+	if !container(t, family(t, m, "alone"), "alone").Essential {
+		t.Error("the only container of a family stays essential")
+	}
+}
