@@ -122,10 +122,10 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 			s := service(f, c.Service)
 			var got []file
 			for _, r := range c.Files {
-				got = append(got, x.resolve(f, s, c, r)...)
+				got = append(got, x.resolve(s, c, r)...)
 			}
 			c.Files = nil
-			all = append(all, x.checkTargets(c, got)...)
+			all = append(all, x.checkTargets(got)...)
 		}
 		if len(all) > 0 {
 			x.deliver(f, all)
@@ -153,7 +153,7 @@ func service(f *render.Family, name string) *types.ServiceConfig {
 
 // resolve turns one request into the files it delivers (none when it is
 // refused or dropped).
-func (x *extender) resolve(f *render.Family, s *types.ServiceConfig, c *render.Container, r render.FileRequest) []file {
+func (x *extender) resolve(s *types.ServiceConfig, c *render.Container, r render.FileRequest) []file {
 	mode := uint32(defaultMode)
 	if r.Mode != nil {
 		mode = *r.Mode
@@ -175,14 +175,14 @@ func (x *extender) resolve(f *render.Family, s *types.ServiceConfig, c *render.C
 	case render.FileConfig:
 		return x.config(s, r, base)
 	case render.FileSecret:
-		return x.secret(f, s, r, base)
+		return x.secret(s, r, base)
 	}
 	return nil
 }
 
 // checkTargets refuses two files at one path, and targets that cannot be
 // a file's path.
-func (x *extender) checkTargets(c *render.Container, fs []file) []file {
+func (x *extender) checkTargets(fs []file) []file {
 	seen := map[string]string{}
 	var out []file
 	for _, fl := range fs {
@@ -303,7 +303,7 @@ func (x *extender) deliver(f *render.Family, all []file) {
 					secretArns = append(secretArns, fl.valueFrom)
 				}
 			} else {
-				arn, ok := x.parameter(f, v, fl, n-1)
+				arn, ok := x.parameter(f, fl, n-1)
 				if !ok {
 					continue
 				}

@@ -78,7 +78,7 @@ func isStackSecret(valueFrom string) bool {
 
 // secret delivers a compose secret as a file: an x-secrets secret from
 // its ARN, any other from the Secrets Manager secret the stack creates.
-func (x *extender) secret(f *render.Family, s *types.ServiceConfig, r render.FileRequest, base file) []file {
+func (x *extender) secret(s *types.ServiceConfig, r render.FileRequest, base file) []file {
 	base.target = render.SecretPath(r.Source, r.Target)
 	base.readOnly = true
 	if r.ValueFrom != "" {
@@ -154,7 +154,7 @@ func (x *extender) stackSecret(name string, sec types.SecretConfig) (string, boo
 
 // parameter stores a file's content, base64-encoded, in an SSM parameter:
 // standard tier up to 4 KB, advanced above.
-func (x *extender) parameter(f *render.Family, v *volume, fl file, n int) (string, bool) {
+func (x *extender) parameter(f *render.Family, fl file, n int) (string, bool) {
 	value := base64.StdEncoding.EncodeToString(fl.content)
 	if len(value) > AdvancedTierBytes {
 		x.ds.Errorf(fl.service, fl.path, "%s %v", fl.target, errTooLarge{int64(len(fl.content))})
