@@ -77,6 +77,22 @@ func init() {
 	}
 }
 
+// reFileParameter matches the logical IDs of the files extension's SSM
+// parameters (<Family>File<n>).
+var reFileParameter = regexp.MustCompile(`File[0-9]+$`)
+
+// checkFileParameter checks a stored file as the init container reads it:
+// base64 that busybox's base64 -d decodes, within the advanced tier.
+func checkFileParameter(t *testing.T, id, value string) {
+	t.Helper()
+	if _, err := base64.StdEncoding.DecodeString(value); err != nil {
+		t.Errorf("%s: not base64, base64 -d would fail: %v", id, err)
+	}
+	if len(value) > files.AdvancedTierBytes {
+		t.Errorf("%s: %d bytes, beyond the %d an SSM parameter holds", id, len(value), files.AdvancedTierBytes)
+	}
+}
+
 func equals(want string) func(string) bool { return func(s string) bool { return s == want } }
 
 func equalsFile(t *testing.T, name string) func(string) bool {
