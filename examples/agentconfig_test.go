@@ -55,6 +55,8 @@ func TestAgentConfigs(t *testing.T) {
 					}
 				case strings.HasSuffix(id, "EnvoyBootstrap"):
 					checkEnvoyBootstrap(t, id, value)
+				case reFileParameter.MatchString(id):
+					checkFileParameter(t, id, value)
 				default:
 					t.Errorf("%s: an SSM parameter this test does not know; validate it here", id)
 				}

@@ -40,6 +40,10 @@ const composeFile = "docker-compose.yml"
 // process of about 3 s that keeps one core busy, and CI has two.
 const motoParallel = 2
 
+// motoParameters are the values an example's stack needs that have no
+// default (a secret's value, a pushed image), by example name.
+var motoParameters = map[string][]string{}
+
 // project is one compose project rendered by the tests.
 type project struct {
 	name  string // project name: the folder's name
@@ -324,6 +328,15 @@ type motoSummary struct {
 	Listeners     json.RawMessage `json:"listeners"`
 	ListenerRules json.RawMessage `json:"listener_rules"`
 	TargetGroups  json.RawMessage `json:"target_groups"`
+	// Secrets Manager secrets with their values and the SSM parameters'
+	// tiers (added by tools/moto_check.py), read by readback_files_test.go.
+	Secrets []struct {
+		Name         string `json:"Name"`
+		ARN          string `json:"ARN"`
+		Description  string `json:"Description"`
+		SecretString string `json:"SecretString"`
+	} `json:"secrets"`
+	SSMTiers map[string]string `json:"ssm_tiers"`
 }
 
 // motoStack is the stack name moto_inproc_check.py creates; task families
@@ -367,7 +380,7 @@ func TestMotoDeploy(t *testing.T) {
 			t.Parallel()
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			cmd := exec.Command("python3", script, tools, template)
+			cmd := exec.Command("python3", append([]string{script, tools, template}, motoParameters[p.name]...)...)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			runErr := cmd.Run()

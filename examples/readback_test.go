@@ -74,6 +74,8 @@ type motoContainer struct {
 		ContainerPort int    `json:"containerPort"`
 		Protocol      string `json:"protocol"`
 	} `json:"portMappings"`
+	// Read back by readback_files_test.go.
+	EntryPoint  []string `json:"entryPoint"`
 	MountPoints []struct {
 		SourceVolume  string `json:"sourceVolume"`
 		ContainerPath string `json:"containerPath"`
@@ -450,9 +452,10 @@ func checkPrometheusBlog(t *testing.T, p *project, sum *motoSummary) {
 	equal(t, "kafdrop JMX declarations", len(declarations(agentConfig(t, "kafdrop", sum.parameter(t, "kafdrop", "cloudwatch-agent")))), 3)
 
 	connect := sum.containers(t, "connect")
-	equal(t, "connect containers", containerNames(connect), []string{"cloudwatch-agent", "connect", "connect-files"})
+	// composex-files writes connect's x-secrets secret to /run/secrets.
+	equal(t, "connect containers", containerNames(connect), []string{"cloudwatch-agent", "composex-files", "connect", "connect-files"})
 	equal(t, "connect JMX job at localhost", strings.Contains(sum.parameter(t, "connect", "prometheus"), "- localhost:1234\n"), true)
-	equal(t, "connect dependsOn", dependsOn(connect["connect"]), []string{"connect-files:SUCCESS"})
+	equal(t, "connect dependsOn", dependsOn(connect["connect"]), []string{"composex-files:SUCCESS", "connect-files:SUCCESS"})
 	ccfg := agentConfig(t, "connect", sum.parameter(t, "connect", "cloudwatch-agent"))
 	decl := declarations(ccfg)
 	if equal(t, "connect declarations (3 JMX + 2 custom)", len(decl), 5); len(decl) == 5 {

@@ -6,11 +6,12 @@ package extensions
 import (
 	"github.com/composex/composex/extensions/alarms"
 	"github.com/composex/composex/extensions/cwagent"
+	"github.com/composex/composex/extensions/discovery"
 	"github.com/composex/composex/extensions/efs"
 	"github.com/composex/composex/extensions/elbv2"
-	"github.com/composex/composex/extensions/discovery"
 	"github.com/composex/composex/extensions/envoy"
 	"github.com/composex/composex/extensions/exposure"
+	"github.com/composex/composex/extensions/files"
 	"github.com/composex/composex/extensions/iam"
 	"github.com/composex/composex/extensions/monitoring"
 	"github.com/composex/composex/extensions/network"
@@ -34,8 +35,9 @@ func All() []render.Extension {
 		xray.Extension{},      // sets each family's trace collector, read by envoy
 		envoy.Extension{},     // Service Connect and the Envoy sidecar (after network)
 		discovery.Extension{}, // compose names through Service Connect (after envoy: explicit settings win)
-		exposure.Extension{}, // published ports reachable from nowhere (after every source of targets and rules)
+		exposure.Extension{},  // published ports reachable from nowhere (after every source of targets and rules)
 		cwagent.Extension{},
-		efs.Extension{}, // named volumes: after network, whose egress rules it extends
+		efs.Extension{},   // named volumes: after network, whose egress rules it extends
+		files.Extension{}, // last: it checks the variables every other one set
 	}
 }

@@ -101,6 +101,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 			c := convertService(s, serviceLogical, &ds)
 			attachSecrets(s, c, f, secrets, p, &ds)
 			attachVolumes(s, c, f, volumes, &ds)
+			attachConfigs(s, c)
 			c.DockerLabels["com.docker.compose.project"] = p.Name
 			c.DockerLabels["com.docker.compose.service"] = n
 			f.Containers = append(f.Containers, c)
@@ -111,6 +112,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 		m.Families = append(m.Families, f)
 	}
 	familyDependencies(m, &ds)
+	refuseOneShotServices(m, &ds)
 	checkPortClashes(m, &ds)
 	return m, ds
 }
@@ -329,6 +331,11 @@ func wireDependencies(in *Input, f *Family, ds *Diagnostics) {
 		case set:
 			c.Essential = explicit
 		case finishes:
+			c.Essential = false
+		case s.Restart == types.RestartPolicyNo && len(f.Services) > 1:
+			// A job that runs once (restart: "no") beside others: as an
+			// essential container its clean exit would stop the task, and
+			// ECS would start it again for ever.
 			c.Essential = false
 		}
 	}

@@ -156,8 +156,15 @@ var healthRanges = []struct {
 	key      string
 	min, max int
 }{
-	{"interval", 5, 300}, {"timeout", 2, 120}, {"start_period", 0, 300},
+	{"interval", 5, 300}, {"timeout", 2, 60}, {"start_period", 0, 300},
 }
+
+// dockerHealthTimeout is Docker's default probe timeout; ECS's default is
+// 5 s, so a probe that passes under compose could fail on ECS without it.
+// ECS documents no rule between timeout and interval for container health
+// checks (the timeout < interval rule is the load balancers'), so it is
+// written as Docker has it.
+const dockerHealthTimeout = 30
 
 func convertHealthCheck(s types.ServiceConfig, ds *Diagnostics) *HealthCheck {
 	h := s.HealthCheck
@@ -172,7 +179,7 @@ func convertHealthCheck(s types.ServiceConfig, ds *Diagnostics) *HealthCheck {
 	if h.Test[0] == "NONE" {
 		return nil
 	}
-	hc := &HealthCheck{Command: h.Test, Interval: 30, Timeout: 5, Retries: 3}
+	hc := &HealthCheck{Command: h.Test, Interval: 30, Timeout: dockerHealthTimeout, Retries: 3}
 	if h.Test[0] != "CMD" && h.Test[0] != "CMD-SHELL" {
 		hc.Command = append([]string{"CMD"}, h.Test...)
 	}
@@ -186,6 +193,10 @@ func convertHealthCheck(s types.ServiceConfig, ds *Diagnostics) *HealthCheck {
 		d := time.Duration(*v)
 		secs, whole := wholeSeconds(d)
 		switch {
+		case r.key == "interval" && d > 0 && d < time.Duration(r.min)*time.Second:
+			// The check still works, only less often.
+			ds.Warnf(s.Name, path+"."+r.key, "%s is below the %d seconds ECS allows; the check runs every %d seconds", d, r.min, r.min)
+			*targets[r.key] = r.min
 		case !whole:
 			ds.Errorf(s.Name, path+"."+r.key, "%s: ECS counts health check times in whole seconds (%d to %d)", d, r.min, r.max)
 		case secs < r.min || secs > r.max:

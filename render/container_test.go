@@ -103,15 +103,15 @@ func TestHealthCheck(t *testing.T) {
 		want *HealthCheck
 	}{
 		{"string test", "    healthcheck:\n      test: curl -f http://localhost/\n",
-			&HealthCheck{Command: []string{"CMD-SHELL", "curl -f http://localhost/"}, Interval: 30, Timeout: 5, Retries: 3}},
+			&HealthCheck{Command: []string{"CMD-SHELL", "curl -f http://localhost/"}, Interval: 30, Timeout: 30, Retries: 3}},
 		{"list test", "    healthcheck:\n      test: [\"CMD\", \"curl\", \"-f\", \"http://localhost/\"]\n",
-			&HealthCheck{Command: []string{"CMD", "curl", "-f", "http://localhost/"}, Interval: 30, Timeout: 5, Retries: 3}},
+			&HealthCheck{Command: []string{"CMD", "curl", "-f", "http://localhost/"}, Interval: 30, Timeout: 30, Retries: 3}},
 		{"all settings", "    healthcheck:\n      test: [\"CMD-SHELL\", \"true\"]\n      interval: 1m\n      timeout: 10000ms\n      retries: 10\n      start_period: 0s\n",
 			&HealthCheck{Command: []string{"CMD-SHELL", "true"}, Interval: 60, Timeout: 10, Retries: 10, StartPeriod: 0}},
 		{"bounds", "    healthcheck:\n      test: [\"CMD\", \"true\"]\n      interval: 5s\n      timeout: 2s\n      retries: 1\n      start_period: 5m\n",
 			&HealthCheck{Command: []string{"CMD", "true"}, Interval: 5, Timeout: 2, Retries: 1, StartPeriod: 300}},
-		{"upper bounds", "    healthcheck:\n      test: [\"CMD\", \"true\"]\n      interval: 300s\n      timeout: 120s\n",
-			&HealthCheck{Command: []string{"CMD", "true"}, Interval: 300, Timeout: 120, Retries: 3}},
+		{"upper bounds", "    healthcheck:\n      test: [\"CMD\", \"true\"]\n      interval: 300s\n      timeout: 60s\n",
+			&HealthCheck{Command: []string{"CMD", "true"}, Interval: 300, Timeout: 60, Retries: 3}},
 		{"NONE", "    healthcheck:\n      test: [\"NONE\"]\n", nil},
 		{"disable", "    healthcheck:\n      disable: true\n", nil},
 		{"none at all", "", nil},
@@ -137,12 +137,12 @@ func TestHealthCheckErrors(t *testing.T) {
 		path string
 		msg  string
 	}{
-		{"milliseconds", "      interval: 500ms\n", "services.web.healthcheck.interval", "500ms: ECS counts health check times in whole seconds (5 to 300)"},
-		{"fraction of a second", "      timeout: 2500ms\n", "services.web.healthcheck.timeout", "2.5s: ECS counts health check times in whole seconds (2 to 120)"},
-		{"interval too short", "      interval: 4s\n", "services.web.healthcheck.interval", "4s is out of range: ECS allows 5 to 300 seconds"},
+		{"milliseconds", "      interval: 5500ms\n", "services.web.healthcheck.interval", "5.5s: ECS counts health check times in whole seconds (5 to 300)"},
+		{"fraction of a second", "      timeout: 2500ms\n", "services.web.healthcheck.timeout", "2.5s: ECS counts health check times in whole seconds (2 to 60)"},
 		{"interval too long", "      interval: 301s\n", "services.web.healthcheck.interval", "5m1s is out of range: ECS allows 5 to 300 seconds"},
-		{"timeout too short", "      timeout: 1s\n", "services.web.healthcheck.timeout", "1s is out of range: ECS allows 2 to 120 seconds"},
-		{"timeout too long", "      timeout: 121s\n", "services.web.healthcheck.timeout", "2m1s is out of range: ECS allows 2 to 120 seconds"},
+		{"timeout too short", "      timeout: 1s\n", "services.web.healthcheck.timeout", "1s is out of range: ECS allows 2 to 60 seconds"},
+		{"timeout too long", "      timeout: 61s\n", "services.web.healthcheck.timeout", "1m1s is out of range: ECS allows 2 to 60 seconds"},
+		{"timeout ECS refuses at deploy", "      timeout: 120s\n", "services.web.healthcheck.timeout", "2m0s is out of range: ECS allows 2 to 60 seconds"},
 		{"start period too long", "      start_period: 301s\n", "services.web.healthcheck.start_period", "5m1s is out of range: ECS allows 0 to 300 seconds"},
 		{"no retries", "      retries: 0\n", "services.web.healthcheck.retries", "0 is out of range: ECS allows 1 to 10 retries"},
 		{"too many retries", "      retries: 11\n", "services.web.healthcheck.retries", "11 is out of range: ECS allows 1 to 10 retries"},
@@ -157,6 +157,15 @@ func TestHealthCheckErrors(t *testing.T) {
 		})
 	}
 	// start_interval is not an error: ECS has no such setting.
+	// An interval below ECS's 5 s still checks, only less often: raised
+	// with a warning, not refused.
+	for _, short := range []string{"4s", "500ms"} {
+		c, ds := onlyContainer(t, svc(base+"      interval: "+short+"\n"))
+		wantWarning(t, ds, "web", "services.web.healthcheck.interval", short+" is below the 5 seconds ECS allows; the check runs every 5 seconds")
+		if ds.HasErrors() || c.HealthCheck == nil || c.HealthCheck.Interval != 5 || c.HealthCheck.Timeout != 30 {
+			t.Errorf("interval %s: health check %+v, errors:\n%s", short, c.HealthCheck, dump(ds))
+		}
+	}
 	c, ds := onlyContainer(t, svc(base+"      start_interval: 5s\n"))
 	wantWarning(t, ds, "web", "services.web.healthcheck.start_interval", "ECS has no start interval; ignored")
 	if c.HealthCheck == nil {

@@ -75,6 +75,12 @@ func Emit(m *Model) (*cloudformation.Template, Diagnostics) {
 		if p.Default != nil {
 			cp.Default = *p.Default
 		}
+		if p.NoEcho {
+			cp.NoEcho = boolp(true)
+		}
+		if p.MinLength > 0 {
+			cp.MinLength = intp(p.MinLength)
+		}
 		t.Parameters[name] = cp
 	}
 	t.Conditions[CondCreateCluster] = cloudformation.Equals(cloudformation.Ref(ParamClusterName), "")

@@ -38,6 +38,10 @@ type Parameter struct {
 	Type        string
 	Description string
 	Default     *string
+	// NoEcho hides the value in the console and API (a secret's value);
+	// MinLength > 0 makes CloudFormation refuse an empty value.
+	NoEcho    bool
+	MinLength int
 }
 
 // Family is one ECS task definition and the ECS service that runs it.
@@ -160,6 +164,11 @@ type Container struct {
 	MemoryReservation int
 	MountPoints       []MountPoint
 
+	// Files are the files compose puts into the container that the core
+	// cannot deliver itself (bind mounts, configs, secrets as files); the
+	// files extension delivers them and empties the list.
+	Files []FileRequest
+
 	// EnvironmentRefs marks the Environment keys whose value an extension
 	// wrote with ${AWS::...} references (see SetEnvRef); they are emitted
 	// through Fn::Sub. Every other value is literal text.
@@ -171,6 +180,30 @@ type Container struct {
 type ContainerSecret struct {
 	Name      string
 	ValueFrom string // may hold ${AWS::...} references
+}
+
+// Kinds of FileRequest.
+const (
+	FileBind   = "bind"
+	FileConfig = "config"
+	FileSecret = "secret"
+)
+
+// FileRequest is one file (or directory of files) that compose puts at a
+// path of the container: a bind mount, a config or a secret.
+type FileRequest struct {
+	Kind string
+	// Source is the host path of a bind mount as compose resolved it
+	// (absolute), or the name of the top-level config or secret.
+	Source   string
+	Target   string // path in the container as written; "" for compose's default
+	ReadOnly bool
+	UID, GID string
+	Mode     *uint32 // nil: compose's default
+	// ValueFrom is the Secrets Manager ARN of a secret with x-secrets,
+	// which the core already grants to the execution role.
+	ValueFrom string
+	Path      string // key path of the entry, for messages
 }
 
 // Port is a port the container listens on (awsvpc: the task is reached on

@@ -139,7 +139,7 @@ func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics)
 	}
 	var storage Diagnostics
 	warnVolumes(in.Project, m, &storage)
-	ds = place(storage)
+	ds = place(append(storage, undeliveredFiles(m)...))
 	if ds.HasErrors() {
 		return nil, ds
 	}

@@ -324,7 +324,7 @@ secrets:
 func TestInlineDeployLimitWarning(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("services:\n")
-	for i := 0; i < 12; i++ {
+	for i := 0; i < 20; i++ {
 		fmt.Fprintf(&b, "  web%d:\n    image: nginx:1.27\n", i)
 	}
 	_, ds := mustRender(t, b.String(), Options{})

@@ -107,10 +107,20 @@ func attachSecrets(s types.ServiceConfig, c *Container, f *Family, specs map[str
 	for i, ref := range s.Secrets {
 		path := ServicePath(s.Name, "secrets", itoa(i))
 		spec, ok := specs[ref.Source]
-		if !ok {
-			if _, declared := p.Secrets[ref.Source]; declared {
-				ds.Errorf(s.Name, path, "secret %q has no x-secrets: Fargate cannot mount a file or environment secret; name the Secrets Manager secret with secrets.%s.x-secrets.Name", ref.Source, ref.Source)
+		if _, declared := p.Secrets[ref.Source]; declared {
+			// Every secret is also a file at its compose path (the files
+			// extension writes it); one without x-secrets is only that.
+			req := FileRequest{Kind: FileSecret, Source: ref.Source, Target: ref.Target, UID: ref.UID, GID: ref.GID, Path: path}
+			if ref.Mode != nil {
+				mode := uint32(*ref.Mode)
+				req.Mode = &mode
 			}
+			if ok {
+				req.ValueFrom = spec.arn
+			}
+			c.Files = append(c.Files, req)
+		}
+		if !ok {
 			continue
 		}
 		varName := ref.Source
@@ -119,7 +129,8 @@ func attachSecrets(s types.ServiceConfig, c *Container, f *Family, specs map[str
 		}
 		if len(spec.JsonKeys) == 0 {
 			if !reEnvName.MatchString(varName) {
-				ds.Errorf(s.Name, path, "%q is not a valid environment variable name; set the secret's target to one", varName)
+				ds.Warnf(s.Name, path, "%q is not an environment variable name, so the secret is only the file %s; give the secret a target that is a variable name to have both", varName, SecretPath(ref.Source, ref.Target))
+				grantSecret(f, ref.Source, spec)
 				continue
 			}
 			c.Secrets = append(c.Secrets, ContainerSecret{Name: varName, ValueFrom: spec.arn})

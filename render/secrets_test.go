@@ -133,14 +133,6 @@ func TestSecretErrors(t *testing.T) {
 		service, path string
 		msg           string
 	}{
-		{"secret without x-secrets", `secrets:
-  db:
-    file: ./db.txt
-services:
-  web:
-    image: nginx
-    secrets: [db]
-`, "web", "services.web.secrets.0", `secret "db" has no x-secrets: Fargate cannot mount a file or environment secret; name the Secrets Manager secret with secrets.db.x-secrets.Name`},
 		{"alias refused", `secrets:
   db:
     x-secrets: {Name: prod/db, KmsKeyId: alias/aws/secretsmanager}

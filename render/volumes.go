@@ -12,7 +12,9 @@ func attachVolumes(s types.ServiceConfig, c *Container, f *Family, volumes map[s
 		path := ServicePath(s.Name, "volumes", itoa(i))
 		switch v.Type {
 		case types.VolumeTypeBind:
-			ds.Errorf(s.Name, path, "bind mount of %s: a Fargate task has no host directory to mount; use a named volume or put the files in the image", v.Source)
+			// A task has no host directory: the files extension delivers
+			// the files (or drops a dev mount, or refuses), see render/files.go.
+			c.Files = append(c.Files, FileRequest{Kind: FileBind, Source: v.Source, Target: v.Target, ReadOnly: v.ReadOnly, Path: path})
 			continue
 		case types.VolumeTypeTmpfs:
 			ds.Warnf(s.Name, path, "tmpfs mounts are not supported on Fargate; %s stays on the container's own storage", v.Target)

@@ -130,10 +130,6 @@ func TestVolumeProblems(t *testing.T) {
 		path string
 		msg  string
 	}{
-		{"bind mount", "    volumes: [\"./html:/usr/share/nginx/html\"]\n", Error, "services.web.volumes.0",
-			"a Fargate task has no host directory to mount; use a named volume or put the files in the image"},
-		{"long bind mount", "    volumes:\n      - type: bind\n        source: /etc/hosts\n        target: /etc/hosts\n", Error, "services.web.volumes.0",
-			"bind mount of /etc/hosts: a Fargate task has no host directory to mount"},
 		{"tmpfs", "    volumes:\n      - type: tmpfs\n        target: /run\n", Warning, "services.web.volumes.0",
 			"tmpfs mounts are not supported on Fargate; /run stays on the container's own storage"},
 		{"npipe", "    volumes:\n      - type: npipe\n        source: a\n        target: b\n", Error, "services.web.volumes.0",

@@ -59,6 +59,7 @@ var Entries = []Entry{
 	{ProjectLevel, "x-appmesh", "x-appmesh.schema.json"}, // refused
 	{SecretLevel, "x-secrets", "secrets.x-secrets.schema.json"},
 	{VolumeLevel, "x-efs", "volumes.x-efs.schema.json"},
+	{SecretLevel, "x-generate", "secrets.x-generate.schema.json"},
 }
 
 // Lookup returns the schema file of an x- key at a level.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/composex/composex/extensions"
+	"github.com/composex/composex/extensions/files"
 	"github.com/composex/composex/render"
 	"github.com/composex/composex/schema"
 )
@@ -18,7 +19,7 @@ func TestEveryKeyHasASchema(t *testing.T) {
 	need := map[schema.Level][]string{
 		schema.ServiceLevel: append([]string(nil), render.CoreServiceKeys...),
 		schema.ProjectLevel: append([]string(nil), render.CoreProjectKeys...),
-		schema.SecretLevel:  {"x-secrets"},
+		schema.SecretLevel:  {"x-secrets", files.SecretGenerateKey},
 		schema.VolumeLevel:  {"x-efs"},
 	}
 	for _, e := range extensions.All() {

@@ -367,6 +367,18 @@ var badCases = []badCase{
       Name: prod/db
       LinksTo: [EcsRole]
 `, "secrets.db.x-secrets.LinksTo.0", 8, `"EcsRole" is not allowed; allowed: "EcsExecutionRole", "EcsTaskRole"`},
+	{"generated secret too short", web + `secrets:
+  token:
+    environment: TOKEN
+    x-generate:
+      Length: 4
+`, "secrets.token.x-generate.Length", 8, "4 is below the minimum of 8; allowed: 8 to 4096"},
+	{"generated secret unknown key", web + `secrets:
+  token:
+    environment: TOKEN
+    x-generate:
+      Lenght: 40
+`, "secrets.token.x-generate.Lenght", 8, `unknown key "Lenght" (did you mean "Length"?)`},
 }
 
 func TestBadInput(t *testing.T) {
