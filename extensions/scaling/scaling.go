@@ -182,6 +182,7 @@ func clampDesired(f *render.Family, p *Plan, ds *render.Diagnostics) {
 				"family %s: %d replica(s) is outside the scaling range %d-%d; auto scaling keeps the task count within the range", f.Name, n, p.Min, p.Max)
 		}
 	}
+	reportStartCount(f, p, ds)
 	switch {
 	case f.DesiredCount < p.Min:
 		f.DesiredCount = p.Min
@@ -272,4 +273,39 @@ func scheduledAction(f *render.Family, a ScheduledAction) applicationautoscaling
 		sa.Timezone = &a.Timezone
 	}
 	return sa
+}
+
+// StartCount is how many tasks a scaled service starts with. The template
+// has no DesiredCount (see Extend), so CloudFormation creates the service
+// with its default of 1 task; registering the scalable target then moves
+// the count into the Range (RegisterScalableTarget changes an active
+// resource's capacity to a value inside the range), and only the scaling
+// policies move it after that.
+func StartCount(lo, hi int) int { return clamp(1, lo, hi) }
+
+func clamp(v, lo, hi int) int { return min(max(v, lo), hi) }
+
+// reportStartCount tells the user when deploy.replicas (or scale) inside
+// the Range is not the count the service starts with: composex does not
+// write it as DesiredCount, because every stack update that touches the
+// service would send it again and undo what auto scaling did.
+func reportStartCount(f *render.Family, p *Plan, ds *render.Diagnostics) {
+	start := StartCount(p.Min, p.Max)
+	for _, s := range f.Services {
+		n, key := 0, ""
+		switch {
+		case s.Deploy != nil && s.Deploy.Replicas != nil:
+			n, key = *s.Deploy.Replicas, "deploy.replicas"
+		case s.Scale != nil:
+			n, key = *s.Scale, "scale"
+		default:
+			continue
+		}
+		if n < p.Min || n > p.Max || n == start {
+			continue // outside the range: reported above; equal: nothing to say
+		}
+		ds.Warnf(s.Name, render.ServicePath(s.Name, key),
+			"family %s: %s is %d, but the service starts with %d task(s): a scaled service has no DesiredCount in the template (every stack update would send it again and undo what auto scaling did), so CloudFormation creates it with 1 task and the scalable target moves that into the Range %d-%d; to start with %d tasks, make %d the Range minimum (\"%d-%d\")",
+			f.Name, key, n, start, p.Min, p.Max, n, n, n, p.Max)
+	}
 }
