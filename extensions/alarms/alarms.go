@@ -58,6 +58,7 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 		addPredefined(f, c, topics, &ds)
 	}
 	addAlarms(m, c, topics, &ds)
+	reportResetConflicts(m, c, &ds)
 	return ds
 }
 

@@ -254,6 +254,9 @@ func addStepPolicies(m *render.Model, c *config, alarm, svc string, a *Alarm, al
 			continue
 		}
 		al.AlarmActions = append(al.AlarmActions, cloudformation.Ref(id)) // Ref of a policy is its ARN
+		if reset && resetFightsTracking(f, alarm, path, ds) {
+			continue
+		}
 		if reset {
 			zero := 0.0
 			rid := f.Logical + c.ids[alarm] + "ResetPolicy"

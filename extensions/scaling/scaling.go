@@ -155,7 +155,7 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 			continue
 		}
 		clampDesired(f, p, &ds)
-		f.Scaling = &render.Scaling{Min: p.Min, Max: p.Max}
+		f.Scaling = &render.Scaling{Min: p.Min, Max: p.Max, Tracking: p.tracking()}
 		// Auto scaling owns the task count from now on. A DesiredCount in the
 		// template would be sent again by every stack update that touches the
 		// service (a new image, say) and undo what scaling did; without it
@@ -308,4 +308,16 @@ func reportStartCount(f *render.Family, p *Plan, ds *render.Diagnostics) {
 			"family %s: %s is %d, but the service starts with %d task(s): a scaled service has no DesiredCount in the template (every stack update would send it again and undo what auto scaling did), so CloudFormation creates it with 1 task and the scalable target moves that into the Range %d-%d; to start with %d tasks, make %d the Range minimum (\"%d-%d\")",
 			f.Name, key, n, start, p.Min, p.Max, n, n, n, p.Max)
 	}
+}
+
+// tracking names the plan's target tracking policies by their keys.
+func (p *Plan) tracking() []string {
+	var out []string
+	if p.CpuTarget != nil {
+		out = append(out, "CpuTarget")
+	}
+	if p.MemoryTarget != nil {
+		out = append(out, "MemoryTarget")
+	}
+	return out
 }
