@@ -194,7 +194,7 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 	}
 	if len(out.Model.Families) <= 20 {
 		for _, f := range out.Model.Families {
-			fmt.Fprintf(stderr, "family %s: %d container(s), Fargate task %s\n", f.Name, len(f.Containers), f.Size)
+			fmt.Fprintf(stderr, "family %s: %d container(s), Fargate task %s (%s)\n", f.Name, len(f.Containers), f.Size, f.SizeReason())
 		}
 	}
 	fmt.Fprintf(stderr, "wrote %s/%s", strings.TrimSuffix(outDir, "/"), out.Template)

@@ -32,6 +32,7 @@ func addAlarms(m *render.Model, c *config, arns map[string]string, ds *render.Di
 			if mp := a.MacroParameters; mp != nil && mp.ServiceName != "" {
 				if f := oneFamily(m, mp.ServiceName, path+".MacroParameters.ServiceName", ds); f != nil {
 					fillServiceDimensions(al, f)
+					watchAlarmCeiling(f, name, path, al)
 				}
 			}
 			for _, svc := range slices.Sorted(maps.Keys(a.Services)) {

@@ -53,6 +53,7 @@ type Plan struct {
 	MinFrom, MaxFrom string // services that set the bounds
 	CpuTarget        *float64
 	MemoryTarget     *float64
+	CpuFrom, MemFrom string // services that set the targets
 	ScaleInCooldown  int
 	ScaleOutCooldown int
 	DisableScaleIn   bool
@@ -110,6 +111,7 @@ func merge(f *render.Family, blocks map[string]*XScaling, ds *render.Diagnostics
 	if p == nil {
 		return nil
 	}
+	p.CpuFrom, p.MemFrom = cpuFrom, memFrom
 	p.ScaleInCooldown, p.ScaleOutCooldown = DefaultScaleInCooldown, DefaultScaleOutCooldown
 	if in >= 0 {
 		p.ScaleInCooldown = in
@@ -162,6 +164,7 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 		// ECS starts the service at 1 and the scalable target raises it to
 		// its minimum at once.
 		f.ServiceHooks = append(f.ServiceHooks, func(svc *ecs.Service) { svc.DesiredCount = nil })
+		f.SizeChecks = append(f.SizeChecks, func() render.Diagnostics { return unreachableTargets(f, p) })
 		if err := addResources(f, p); err != nil {
 			ds.Errorf(f.Services[0].Name, render.ServicePath(f.Services[0].Name, key), "%v", err)
 		}
