@@ -552,11 +552,12 @@ func checkMonitoringEmf(t *testing.T, p *project, sum *motoSummary) {
 }
 
 func checkNetworkIngress(t *testing.T, p *project, sum *motoSummary) {
-	// moto keeps no IPv6 range of an AWS::EC2::SecurityGroupIngress, so
-	// the partner's IPv6 rules are checked in the template below.
+	// The moto of this toolchain keeps the IPv6 ranges of an
+	// AWS::EC2::SecurityGroupIngress (older ones dropped them); the
+	// template is checked below as well.
 	equal(t, "api ingress", sum.ingress(sum.group(t, "api")), []string{
-		"443/tcp<-192.168.10.0/24", "443/tcp<-sg:api", "443/tcp<-sg:frontend",
-		"9090/tcp<-sg:api", "9090/tcp<-sg:frontend",
+		"443/tcp<-192.168.10.0/24", "443/tcp<-2001:db8:1234::/48", "443/tcp<-sg:api", "443/tcp<-sg:frontend",
+		"9090/tcp<-2001:db8:1234::/48", "9090/tcp<-sg:api", "9090/tcp<-sg:frontend",
 	})
 	equal(t, "frontend ingress", sum.ingress(sum.group(t, "frontend")), []string{"80/tcp<-0.0.0.0/0"})
 	equal(t, "frontend public IP", sum.service(t, "frontend").NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp, "ENABLED")
