@@ -57,7 +57,7 @@ var ConversionTable = []KeyRule{
 	{"secrets", Mapped, "`Secrets` from Secrets Manager (top-level `secrets.*.x-secrets`); the execution role may read exactly those"},
 	{"volumes", Mapped, "named volumes: task volumes shared by the family's containers (not persistent); bind mounts are refused"},
 	{"deploy", Mapped, "see the deploy.* rows"},
-	{"deploy.replicas", Mapped, "`DesiredCount` (the largest of the family)"},
+	{"deploy.replicas", Mapped, "`DesiredCount` (the largest of the family); a service with `x-scaling` has none and starts with max(1, `Range` minimum) tasks (warned when that differs)"},
 	{"deploy.labels", Mapped, "`ecs.task.family`, `ecs.depends.condition`, `ecs.essential`; other labels become tags of the ECS service"},
 	{"deploy.resources", Mapped, "container `Cpu`/`Memory`/`MemoryReservation`; their sum picks the Fargate task size"},
 	{"deploy.update_config", Mapped, "`DeploymentConfiguration`: circuit breaker with rollback (`failure_action`), `order`, `x-aws-min_percent`/`x-aws-max_percent`"},
