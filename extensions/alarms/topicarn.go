@@ -1,6 +1,7 @@
 package alarms
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -50,4 +51,24 @@ func warnTopicRegion(service, path, arn string, ds *render.Diagnostics) {
 	suggested := strings.ReplaceAll(arn[:m[4]]+"${AWS::Region}"+arn[m[5]:], "${", "$${")
 	ds.Warnf(service, path,
 		"%s names the region %s: CloudWatch alarms notify only topics of their own region, so a stack deployed to any other region cannot create the alarm, and the region is known only at deploy time; if the topic exists in every region you deploy to, write %s (compose needs the $ doubled), else deploy only to %s", arn, region, suggested, region)
+}
+
+// propertyTopics treats the SNS topic ARNs a user wrote in an alarm's own
+// Properties (AlarmActions, OKActions, InsufficientDataActions) as Topics:
+// ${AWS::Region} and the other pseudo parameters go through Fn::Sub, and a
+// literal region is reported. Other actions (a scaling policy's ARN, an
+// intrinsic composex wrote) do not match a topic ARN and stay as they are.
+func propertyTopics(path string, alarm, ok, insufficient *[]string, ds *render.Diagnostics) {
+	for _, l := range []struct {
+		name string
+		list *[]string
+	}{{"AlarmActions", alarm}, {"OKActions", ok}, {"InsufficientDataActions", insufficient}} {
+		for i, a := range *l.list {
+			if !reTopicArn.MatchString(a) {
+				continue
+			}
+			warnTopicRegion("", fmt.Sprintf("%s.Properties.%s.%d", path, l.name, i), a, ds)
+			(*l.list)[i] = topicArnValue(a)
+		}
+	}
 }

@@ -53,3 +53,34 @@ x-sns:
 			`"arn:aws:sns:${Bucket}:123456789012:pager" is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)`)
 	})
 }
+
+// TestPropertyActionTopics: SNS topic ARNs written in an alarm's own
+// Properties actions follow the same rules as Topics.
+func TestPropertyActionTopics(t *testing.T) {
+	r := rendertest.MustRender(t, `
+services:
+  api:
+    image: nginx
+x-alarms:
+  Errors:
+    Properties:
+      Namespace: Shop/App
+      MetricName: Errors
+      Statistic: Sum
+      Period: 60
+      EvaluationPeriods: 1
+      Threshold: 10
+      ComparisonOperator: GreaterThanThreshold
+      AlarmActions: ["arn:aws:sns:$${AWS::Region}:123456789012:ops"]
+      OKActions: ["arn:aws:sns:eu-west-1:123456789012:ops"]
+`)
+	al := r.Get(t, "ErrorsAlarm", "AWS::CloudWatch::Alarm")
+	rendertest.EqualJSON(t, "AlarmActions", al["AlarmActions"], `[{"Fn::Sub":"arn:aws:sns:${AWS::Region}:123456789012:ops"}]`)
+	rendertest.EqualJSON(t, "OKActions", al["OKActions"], `["arn:aws:sns:eu-west-1:123456789012:ops"]`)
+	if d := rendertest.Find(r.Diags, render.Warning, "x-alarms.Errors.Properties.OKActions.0"); d == nil {
+		t.Errorf("no warning about the literal region:\n%s", r.Diags.Error())
+	}
+	if d := rendertest.Find(r.Diags, render.Warning, "x-alarms.Errors.Properties.AlarmActions.0"); d != nil {
+		t.Errorf("unexpected warning: %s", d)
+	}
+}

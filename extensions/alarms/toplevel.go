@@ -22,6 +22,9 @@ func addAlarms(m *render.Model, c *config, arns map[string]string, ds *render.Di
 		a := c.alarms[name]
 		path := key + "." + render.Key(name)
 		alarmActions, okActions := actions(a.Topics, arns)
+		if p := a.Properties; p != nil {
+			propertyTopics(path, &p.AlarmActions, &p.OKActions, &p.InsufficientDataActions, ds)
+		}
 		var res cloudformation.Resource
 		if _, composite := c.composite[name]; composite || (a.Properties != nil && a.Properties.AlarmRule != nil) {
 			res = compositeAlarm(a, c, alarmActions, okActions)

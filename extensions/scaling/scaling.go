@@ -295,21 +295,21 @@ func clamp(v, lo, hi int) int { return min(max(v, lo), hi) }
 func reportStartCount(f *render.Family, p *Plan, ds *render.Diagnostics) {
 	start := StartCount(p.Min, p.Max)
 	for _, s := range f.Services {
-		n, key := 0, ""
+		n, field := 0, ""
 		switch {
 		case s.Deploy != nil && s.Deploy.Replicas != nil:
-			n, key = *s.Deploy.Replicas, "deploy.replicas"
+			n, field = *s.Deploy.Replicas, "deploy.replicas"
 		case s.Scale != nil:
-			n, key = *s.Scale, "scale"
+			n, field = *s.Scale, "scale"
 		default:
 			continue
 		}
 		if n < p.Min || n > p.Max || n == start {
 			continue // outside the range: reported above; equal: nothing to say
 		}
-		ds.Warnf(s.Name, render.ServicePath(s.Name, key),
+		ds.Warnf(s.Name, render.ServicePath(s.Name, field),
 			"family %s: %s is %d, but the service starts with %d task(s): a scaled service has no DesiredCount in the template (every stack update would send it again and undo what auto scaling did), so CloudFormation creates it with 1 task and the scalable target moves that into the Range %d-%d; to start with %d tasks, make %d the Range minimum (\"%d-%d\")",
-			f.Name, key, n, start, p.Min, p.Max, n, n, n, p.Max)
+			f.Name, field, n, start, p.Min, p.Max, n, n, n, p.Max)
 	}
 }
 
