@@ -400,7 +400,9 @@ func checkAlarmsPredefined(t *testing.T, p *project, sum *motoSummary) {
 		equal(t, id+" actions (the composite notifies)", len(a.AlarmActions)+len(a.OKActions), 0)
 	}
 	s.topicArn("OpsTopic")
-	const pager = "arn:aws:sns:us-east-1:123456789012:pager-duty"
+	// The existing topic's ARN names the stack's region: the composite
+	// (read from the template, moto creates none) has it through Fn::Sub.
+	pager := map[string]any{"Fn::Sub": "arn:aws:sns:${AWS::Region}:123456789012:pager-duty"}
 	s.composite("ApiHighCpuUsageAndMaxScaledOutAlarm", "ALARM(${ApiHighCpuUsageAlarm.Arn}) AND ALARM(${ApiHighCpuUsageTaskCountAlarm.Arn})",
 		[]any{ref("OpsTopic"), pager}, []any{pager})
 	s.composite("ApiHighRamUsageAndMaxScaledOutAlarm", "ALARM(${ApiHighRamUsageAlarm.Arn}) AND ALARM(${ApiHighRamUsageTaskCountAlarm.Arn})",
@@ -413,7 +415,7 @@ func checkAlarmsComposite(t *testing.T, p *project, sum *motoSummary) {
 	if !strings.HasSuffix(ops, ":shop-ops-alerts") {
 		t.Errorf("OpsTopic %s: want the TopicName shop-ops-alerts", ops)
 	}
-	const onCall = "arn:aws:sns:us-east-1:123456789012:on-call"
+	onCall := map[string]any{"Fn::Sub": "arn:aws:sns:${AWS::Region}:123456789012:on-call"}
 	a := s.metricAlarm("ApiCpuHighAlarm", "AWS/ECS", "CPUUtilization", "Average", 60, 5, 3, 80, "GreaterThanOrEqualToThreshold")
 	equal(t, "ApiCpuHighAlarm dimensions (ServiceName: api)", dims(a), s.serviceDims("api"))
 	equal(t, "ApiCpuHighAlarm actions", len(a.AlarmActions)+len(a.OKActions), 0)

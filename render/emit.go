@@ -105,6 +105,9 @@ func Emit(m *Model) (*cloudformation.Template, Diagnostics) {
 			continue
 		}
 		f.Size = size
+		for _, check := range f.SizeChecks {
+			ds.Add(check()...)
+		}
 		emitFamily(t, m, f, add)
 		for _, id := range slices.Sorted(maps.Keys(f.Resources)) {
 			add(id, f.Resources[id])

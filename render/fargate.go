@@ -1,6 +1,9 @@
 package render
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // FargateSize is a task-level CPU (units) and memory (MiB) pair that
 // Fargate accepts.
@@ -75,4 +78,189 @@ func mib(m int) string {
 // String shows a size as users read it: "0.5 vCPU, 1 GiB".
 func (s FargateSize) String() string {
 	return fmt.Sprintf("%s vCPU, %s", vcpu(s.Cpu), mib(s.Memory))
+}
+
+// containerAsk is what one container adds to the task size: its CPU units
+// and its memory limit, or its reservation when it has no limit.
+func containerAsk(c *Container) (cpu, mem int) {
+	mem = c.MemoryReservation
+	if c.Memory > 0 {
+		mem = c.Memory
+	}
+	return c.Cpu, mem
+}
+
+// SizeReason says, for the render summary, why the family got its Fargate
+// size: what each container asks for, which Fargate rule took the sum to a
+// valid size, and how much the sidecars composex added raised it.
+func (f *Family) SizeReason() string {
+	var cpu, mem, appCpu, appMem int
+	var parts []string
+	for _, c := range f.Containers {
+		cc, cm := containerAsk(c)
+		cpu, mem = cpu+cc, mem+cm
+		if !c.Sidecar {
+			appCpu, appMem = appCpu+cc, appMem+cm
+		}
+		var ask []string
+		if cc > 0 {
+			ask = append(ask, vcpu(cc)+" vCPU")
+		}
+		if cm > 0 {
+			ask = append(ask, mib(cm))
+		}
+		if len(ask) == 0 {
+			ask = append(ask, "nothing")
+		}
+		name := c.Name
+		if c.Sidecar {
+			name += " (sidecar)"
+		}
+		parts = append(parts, name+" "+strings.Join(ask, "/"))
+	}
+	s := f.Size
+	if cpu == 0 && mem == 0 {
+		return "no container asks for CPU or memory: the smallest Fargate size"
+	}
+	out := fmt.Sprintf("the containers ask for %s vCPU, %s: %s", vcpu(cpu), mib(mem), strings.Join(parts, ", "))
+	var rules []string
+	if s.Cpu > cpu {
+		byCpu, _ := ChooseFargateSize(cpu, 0)
+		if byCpu.Cpu == s.Cpu {
+			rules = append(rules, fmt.Sprintf("%s vCPU is the smallest Fargate CPU size that holds %s vCPU", vcpu(s.Cpu), vcpu(cpu)))
+		} else {
+			rules = append(rules, fmt.Sprintf("%s of memory needs at least %s vCPU on Fargate", mib(mem), vcpu(s.Cpu)))
+		}
+	}
+	if s.Memory > mem {
+		if least := smallestMemory(s.Cpu); s.Memory == least && mem < least {
+			rules = append(rules, fmt.Sprintf("%s is the least memory Fargate gives %s vCPU", mib(least), vcpu(s.Cpu)))
+		} else {
+			rules = append(rules, fmt.Sprintf("%s is the next Fargate memory size", mib(s.Memory)))
+		}
+	}
+	if len(rules) > 0 {
+		out += "; " + strings.Join(rules, ", ")
+	}
+	if app, err := ChooseFargateSize(appCpu, appMem); err == nil && app != s {
+		out += fmt.Sprintf("; the sidecars raised it from %s", app)
+	}
+	return out
+}
+
+// smallestMemory is the least memory Fargate pairs with a CPU size.
+func smallestMemory(cpu int) int {
+	for _, row := range fargateTable {
+		if row.cpu == cpu {
+			return row.memories[0]
+		}
+	}
+	return 0
+}
+
+// Ceiling is the most of the task's memory or CPU that its containers can
+// use together, as ECS service utilisation measures it (the tasks' use over
+// the task size in the task definition). When every container is bounded
+// (a hard memory limit, a container that exits after start, a sidecar whose
+// use composex knows) the sum can stay below the task size that Fargate's
+// size table imposed: a utilisation target or alarm above the ceiling can
+// never be reached.
+type Ceiling struct {
+	Bounded bool
+	Percent float64 // ceiling in percent of the task size
+	Amount  int     // MiB or CPU units
+	Why     string  // how each container is bounded, for messages
+}
+
+// oneShot lists the containers that others wait on to exit (SUCCESS,
+// COMPLETE): they use nothing once the task runs.
+func (f *Family) oneShot() map[string]bool {
+	out := map[string]bool{}
+	for _, c := range f.Containers {
+		for _, d := range c.DependsOn {
+			if d.Condition == "SUCCESS" || d.Condition == "COMPLETE" {
+				out[d.Container] = true
+			}
+		}
+	}
+	return out
+}
+
+// MemoryCeiling is the most memory the family's containers can use in a
+// running task. A container's Memory is a hard limit (the kernel kills it
+// above); a sidecar composex adds is counted at its reservation, the use it
+// was sized for; an app container without a limit may take the whole task,
+// so the family is then unbounded. Valid once f.Size is set.
+func (f *Family) MemoryCeiling() Ceiling {
+	if f.Size.Memory == 0 {
+		return Ceiling{}
+	}
+	once := f.oneShot()
+	total := 0
+	var why []string
+	for _, c := range f.Containers {
+		switch {
+		case once[c.Name]:
+			why = append(why, c.Name+" exits after start")
+		case c.Memory > 0:
+			total += c.Memory
+			why = append(why, fmt.Sprintf("%s is limited to %s", c.Name, mib(c.Memory)))
+		case c.Sidecar:
+			total += c.MemoryReservation
+			why = append(why, fmt.Sprintf("sidecar %s is counted at its %s reservation", c.Name, mib(c.MemoryReservation)))
+		default:
+			return Ceiling{} // may use all of the task's memory
+		}
+	}
+	if total >= f.Size.Memory {
+		return Ceiling{}
+	}
+	return Ceiling{Bounded: true, Percent: float64(total) * 100 / float64(f.Size.Memory), Amount: total, Why: strings.Join(why, ", ")}
+}
+
+// CpuCeiling is the most CPU the family's containers can use. On Linux a
+// container's Cpu is a relative share (docker --cpu-shares), not a cap: any
+// container may use the task's idle CPU, so Linux tasks are unbounded. On
+// Windows the container CPU is an absolute limit.
+func (f *Family) CpuCeiling() Ceiling {
+	if f.Size.Cpu == 0 || !strings.HasPrefix(f.OSFamily, "WINDOWS") {
+		return Ceiling{}
+	}
+	once := f.oneShot()
+	total := 0
+	var why []string
+	for _, c := range f.Containers {
+		switch {
+		case once[c.Name]:
+			why = append(why, c.Name+" exits after start")
+		case c.Cpu > 0:
+			total += c.Cpu
+			why = append(why, fmt.Sprintf("%s is limited to %s vCPU", c.Name, vcpu(c.Cpu)))
+		default:
+			return Ceiling{}
+		}
+	}
+	if total >= f.Size.Cpu {
+		return Ceiling{}
+	}
+	return Ceiling{Bounded: true, Percent: float64(total) * 100 / float64(f.Size.Cpu), Amount: total, Why: strings.Join(why, ", ")}
+}
+
+// Explain says why utilisation stays under the ceiling, for messages;
+// what is "memory" or "CPU".
+func (c Ceiling) Explain(f *Family, what string) string {
+	used, metric := vcpu(c.Amount)+" vCPU", "CPUUtilization"
+	if what == "memory" {
+		used, metric = mib(c.Amount), "MemoryUtilization"
+	}
+	return fmt.Sprintf("the task has %s, and its containers can use at most %s of that %s (%.1f%%: %s), so ECS service %s stays below %.1f%%",
+		f.Size, used, what, c.Percent, c.Why, metric, c.Percent)
+}
+
+// LimitFix says how to let the containers use the task's memory or CPU.
+func LimitFix(what string) string {
+	if what == "memory" {
+		return "raise the containers' memory limits (deploy.resources.limits.memory) to use the task's memory"
+	}
+	return "raise the containers' CPU limits (deploy.resources.limits.cpus) to use the task's CPU"
 }

@@ -94,6 +94,10 @@ type Family struct {
 
 	// Size is the Fargate task size chosen at emit time.
 	Size FargateSize
+	// SizeChecks run at emit time once Size is set, for the checks that
+	// depend on the final task size (a utilisation target the containers
+	// can never reach; see MemoryCeiling).
+	SizeChecks []func() Diagnostics
 
 	// Resources are family-scoped resources added by extensions, by logical
 	// ID; they stay in the family's stack when a project is split.

@@ -7,6 +7,10 @@ package render
 type Scaling struct {
 	// Min and Max are the scalable target's capacity range, in tasks.
 	Min, Max int
+	// Tracking names the target's target tracking policies by the key that
+	// asked for each (CpuTarget, MemoryTarget, ...): step scaling that sets
+	// an exact count fights them (see x-alarms).
+	Tracking []string
 }
 
 // ScalableTargetID is the logical ID of the family's scalable target.

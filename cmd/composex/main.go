@@ -293,7 +293,7 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 	}
 	if !quiet && len(out.Model.Families) <= 20 {
 		for _, f := range out.Model.Families {
-			fmt.Fprintf(stderr, "family %s: %d container(s), Fargate task %s\n", f.Name, len(f.Containers), f.Size)
+			fmt.Fprintf(stderr, "family %s: %d container(s), Fargate task %s (%s)\n", f.Name, len(f.Containers), f.Size, f.SizeReason())
 		}
 	}
 	if quiet {

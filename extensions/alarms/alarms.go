@@ -58,6 +58,7 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 		addPredefined(f, c, topics, &ds)
 	}
 	addAlarms(m, c, topics, &ds)
+	reportResetConflicts(m, c, &ds)
 	return ds
 }
 
@@ -68,7 +69,7 @@ func addTopics(m *render.Model, c *config, ds *render.Diagnostics) map[string]st
 	for _, name := range slices.Sorted(maps.Keys(c.sns)) {
 		s := c.sns[name]
 		if s.TopicArn != "" {
-			arns[name] = s.TopicArn
+			arns[name] = topicArnValue(s.TopicArn)
 			continue
 		}
 		t := sns.Topic(*s.Properties)
@@ -87,7 +88,7 @@ func addTopics(m *render.Model, c *config, ds *render.Diagnostics) map[string]st
 func actions(ts []Topic, arns map[string]string) (alarm, ok []string) {
 	seenA, seenO := map[string]bool{}, map[string]bool{}
 	for _, t := range ts {
-		arn := t.TopicArn
+		arn := topicArnValue(t.TopicArn)
 		if t.Sns != "" {
 			arn = arns[t.Sns]
 		}

@@ -89,6 +89,7 @@ func addPredefined(f *render.Family, c *config, arns map[string]string, ds *rend
 		topics   []Topic
 		settings Settings
 		from     map[string]string // setting -> service that gave it
+		first    string            // the first service that asks for the alarm
 	}
 	byName := map[string]*merged{}
 	for _, s := range f.Services {
@@ -105,7 +106,7 @@ func addPredefined(f *render.Family, c *config, arns map[string]string, ds *rend
 			p := x.Predefined[name]
 			mg := byName[name]
 			if mg == nil {
-				mg = &merged{from: map[string]string{}}
+				mg = &merged{from: map[string]string{}, first: s.Name}
 				byName[name] = mg
 			}
 			mg.topics = append(mg.topics, p.Topics...)
@@ -130,6 +131,12 @@ func addPredefined(f *render.Family, c *config, arns map[string]string, ds *rend
 			ds.Warnf(svc, render.ServicePath(svc, key, "Predefined", name, "Settings.RunningTaskCount"),
 				"family %s: RunningTaskCount %d is above the scaling maximum %d, so %s can never fire", f.Name, r.RunningTaskCount, f.Scaling.Max, name)
 		}
+		setting := kinds[name].metric // the Settings key is the metric's name
+		at, from := render.ServicePath(mg.first, key, "Predefined", name), mg.first
+		if s, ok := mg.from[setting]; ok {
+			at, from = render.ServicePath(s, key, "Predefined", name, "Settings."+setting), s
+		}
+		watchCeiling(f, setting, name, r.Threshold, from, at)
 		if err := emitPredefined(f, name, r, mg.topics, arns); err != nil {
 			ds.Errorf(svc, render.ServicePath(svc, key, "Predefined", name), "%v", err)
 		}

@@ -22,6 +22,9 @@ func addAlarms(m *render.Model, c *config, arns map[string]string, ds *render.Di
 		a := c.alarms[name]
 		path := key + "." + render.Key(name)
 		alarmActions, okActions := actions(a.Topics, arns)
+		if p := a.Properties; p != nil {
+			propertyTopics(path, &p.AlarmActions, &p.OKActions, &p.InsufficientDataActions, ds)
+		}
 		var res cloudformation.Resource
 		if _, composite := c.composite[name]; composite || (a.Properties != nil && a.Properties.AlarmRule != nil) {
 			res = compositeAlarm(a, c, alarmActions, okActions)
@@ -33,6 +36,7 @@ func addAlarms(m *render.Model, c *config, arns map[string]string, ds *render.Di
 			if mp := a.MacroParameters; mp != nil && mp.ServiceName != "" {
 				if f := oneFamily(m, mp.ServiceName, path+".MacroParameters.ServiceName", ds); f != nil {
 					fillServiceDimensions(al, f)
+					watchAlarmCeiling(f, name, path, al)
 				}
 			}
 			for _, svc := range slices.Sorted(maps.Keys(a.Services)) {
@@ -255,6 +259,9 @@ func addStepPolicies(m *render.Model, c *config, alarm, svc string, a *Alarm, al
 			continue
 		}
 		al.AlarmActions = append(al.AlarmActions, cloudformation.Ref(id)) // Ref of a policy is its ARN
+		if reset && resetFightsTracking(f, alarm, path, ds) {
+			continue
+		}
 		if reset {
 			zero := 0.0
 			rid := f.Logical + c.ids[alarm] + "ResetPolicy"

@@ -30,7 +30,6 @@ var (
 	notifyOn         = []string{"alarm", "okay", "all"}
 	lowSampleCount   = []string{"evaluate", "ignore"}
 
-	reTopicArn  = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
 	reMetricId  = regexp.MustCompile(`^[a-z][a-zA-Z0-9_]*$`)
 	reAnomalyFn = regexp.MustCompile(`^\s*ANOMALY_DETECTION_BAND\s*\(`)
 )
@@ -117,6 +116,7 @@ func readSns(raw any, c *config, ds *render.Diagnostics) {
 			ds.Errorf("", path+".TopicArn", "%q is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", s.TopicArn)
 			continue
 		}
+		warnTopicRegion("", path+".TopicArn", s.TopicArn, ds)
 		if s.Properties != nil {
 			id := topicID(name)
 			if other, dup := ids[id]; dup {
@@ -213,6 +213,8 @@ func checkTopics(service, path string, topics []Topic, c *config, ds *render.Dia
 			ds.Errorf(service, p, "give TopicArn (an existing topic) or x-sns (a topic of the top-level x-sns)")
 		case t.TopicArn != "" && !reTopicArn.MatchString(t.TopicArn):
 			ds.Errorf(service, p+".TopicArn", "%q is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", t.TopicArn)
+		case t.TopicArn != "":
+			warnTopicRegion(service, p+".TopicArn", t.TopicArn, ds)
 		case t.Sns != "" && !c.declared[t.Sns]:
 			known := slices.Sorted(maps.Keys(c.declared))
 			hint := "there is no top-level x-sns"

@@ -53,6 +53,7 @@ type Plan struct {
 	MinFrom, MaxFrom string // services that set the bounds
 	CpuTarget        *float64
 	MemoryTarget     *float64
+	CpuFrom, MemFrom string // services that set the targets
 	ScaleInCooldown  int
 	ScaleOutCooldown int
 	DisableScaleIn   bool
@@ -110,6 +111,7 @@ func merge(f *render.Family, blocks map[string]*XScaling, ds *render.Diagnostics
 	if p == nil {
 		return nil
 	}
+	p.CpuFrom, p.MemFrom = cpuFrom, memFrom
 	p.ScaleInCooldown, p.ScaleOutCooldown = DefaultScaleInCooldown, DefaultScaleOutCooldown
 	if in >= 0 {
 		p.ScaleInCooldown = in
@@ -155,13 +157,14 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 			continue
 		}
 		clampDesired(f, p, &ds)
-		f.Scaling = &render.Scaling{Min: p.Min, Max: p.Max}
+		f.Scaling = &render.Scaling{Min: p.Min, Max: p.Max, Tracking: p.tracking()}
 		// Auto scaling owns the task count from now on. A DesiredCount in the
 		// template would be sent again by every stack update that touches the
 		// service (a new image, say) and undo what scaling did; without it
 		// ECS starts the service at 1 and the scalable target raises it to
 		// its minimum at once.
 		f.ServiceHooks = append(f.ServiceHooks, func(svc *ecs.Service) { svc.DesiredCount = nil })
+		f.SizeChecks = append(f.SizeChecks, func() render.Diagnostics { return unreachableTargets(f, p) })
 		if err := addResources(f, p); err != nil {
 			ds.Errorf(f.Services[0].Name, render.ServicePath(f.Services[0].Name, key), "%v", err)
 		}
@@ -183,6 +186,7 @@ func clampDesired(f *render.Family, p *Plan, ds *render.Diagnostics) {
 				"family %s: %d replica(s) is outside the scaling range %d-%d; auto scaling keeps the task count within the range", f.Name, n, p.Min, p.Max)
 		}
 	}
+	reportStartCount(f, p, ds)
 	switch {
 	case f.DesiredCount < p.Min:
 		f.DesiredCount = p.Min
@@ -273,4 +277,51 @@ func scheduledAction(f *render.Family, a ScheduledAction) applicationautoscaling
 		sa.Timezone = &a.Timezone
 	}
 	return sa
+}
+
+// StartCount is how many tasks a scaled service starts with. The template
+// has no DesiredCount (see Extend), so CloudFormation creates the service
+// with its default of 1 task; registering the scalable target then moves
+// the count into the Range (RegisterScalableTarget changes an active
+// resource's capacity to a value inside the range), and only the scaling
+// policies move it after that.
+func StartCount(lo, hi int) int { return clamp(1, lo, hi) }
+
+func clamp(v, lo, hi int) int { return min(max(v, lo), hi) }
+
+// reportStartCount tells the user when deploy.replicas (or scale) inside
+// the Range is not the count the service starts with: composex does not
+// write it as DesiredCount, because every stack update that touches the
+// service would send it again and undo what auto scaling did.
+func reportStartCount(f *render.Family, p *Plan, ds *render.Diagnostics) {
+	start := StartCount(p.Min, p.Max)
+	for _, s := range f.Services {
+		n, field := 0, ""
+		switch {
+		case s.Deploy != nil && s.Deploy.Replicas != nil:
+			n, field = *s.Deploy.Replicas, "deploy.replicas"
+		case s.Scale != nil:
+			n, field = *s.Scale, "scale"
+		default:
+			continue
+		}
+		if n < p.Min || n > p.Max || n == start {
+			continue // outside the range: reported above; equal: nothing to say
+		}
+		ds.Warnf(s.Name, render.ServicePath(s.Name, field),
+			"family %s: %s is %d, but the service starts with %d task(s): a scaled service has no DesiredCount in the template (every stack update would send it again and undo what auto scaling did), so CloudFormation creates it with 1 task and the scalable target moves that into the Range %d-%d; to start with %d tasks, make %d the Range minimum (\"%d-%d\")",
+			f.Name, field, n, start, p.Min, p.Max, n, n, n, p.Max)
+	}
+}
+
+// tracking names the plan's target tracking policies by their keys.
+func (p *Plan) tracking() []string {
+	var out []string
+	if p.CpuTarget != nil {
+		out = append(out, "CpuTarget")
+	}
+	if p.MemoryTarget != nil {
+		out = append(out, "MemoryTarget")
+	}
+	return out
 }
