@@ -69,7 +69,9 @@ var knownImages = map[string]imageFacts{
 	"public.ecr.aws/nginx/nginx": {
 		note: "NGINX's official image, mirrored on ECR Public; mainline/debian Dockerfile: ENTRYPOINT docker-entrypoint.sh execs its arguments, CMD nginx -g 'daemon off;' on port 80 (master as root), curl installed",
 		tags: []string{"1.27", "1.27-alpine", "1.26"}, runs: true, listens: []int{80},
-		programs: append([]string{"nginx", "curl"}, shells...),
+		// perl: Debian's perl-base is an essential package, in every
+		// Debian-based image.
+		programs: append([]string{"nginx", "curl", "perl"}, shells...),
 	},
 	"public.ecr.aws/docker/library/nginx": {
 		note: "the same Docker official image through ECR Public's docker/library mirror",
@@ -125,6 +127,53 @@ var knownImages = map[string]imageFacts{
 		note: "NGINX's Prometheus exporter: ENTRYPOINT is the exporter, a command gives it flags; listens on 9113",
 		tags: []string{"1.3.0", "1.4.0"}, runs: true, args: true, listens: []int{9113},
 	},
+	"docker.io/postgres": {
+		note: "Docker official postgres image: docker-entrypoint.sh needs POSTGRES_PASSWORD (or _FILE, or trust auth), CMD postgres on 5432, pg_isready for health checks; alpine variants too",
+		tags: []string{"16", "16.4-alpine", "17-alpine"}, runs: true, listens: []int{5432},
+		programs: append([]string{"postgres", "pg_isready", "psql", "docker-entrypoint.sh"}, shells...),
+	},
+	"public.ecr.aws/docker/library/postgres": {
+		note: "the same Docker official postgres image through ECR Public's docker/library mirror",
+		tags: []string{"16", "17"}, runs: true, listens: []int{5432},
+		programs: append([]string{"postgres", "pg_isready", "psql", "docker-entrypoint.sh"}, shells...),
+	},
+	"docker.io/nginx": {
+		note: "Docker official nginx image (alpine variants: busybox tools and curl); CMD nginx -g 'daemon off;' on 80",
+		tags: []string{"1.27-alpine", "1.27.3-alpine"}, runs: true, listens: []int{80},
+		programs: append([]string{"nginx", "curl"}, busyboxTools...),
+	},
+	"docker.io/redis": {
+		note: "Docker official redis image, alpine variant: CMD redis-server on 6379",
+		tags: []string{"7.4-alpine"}, runs: true, listens: []int{6379},
+		programs: append([]string{"redis-server", "redis-cli"}, busyboxTools...),
+	},
+	"docker.io/traefik/whoami": {
+		note: "Traefik's whoami: a static Go binary as ENTRYPOINT (FROM scratch) answering HTTP on 80; flags such as --port as command",
+		tags: []string{"v1.10"}, runs: true, args: true, listens: []int{80},
+	},
+	"docker.io/hashicorp/http-echo": {
+		note: "HashiCorp's http-echo: a static binary as ENTRYPOINT (FROM scratch), -text and -listen as command; default port 5678",
+		tags: []string{"1.0"}, runs: true, args: true, listens: []int{5678},
+	},
+	"docker.io/oliver006/redis_exporter": {
+		note: "redis_exporter: the exporter binary as ENTRYPOINT (FROM scratch), flags or REDIS_ADDR; listens on 9121",
+		tags: []string{"v1.62.0"}, runs: true, args: true, listens: []int{9121},
+	},
+	"docker.io/obsidiandynamics/kafdrop": {
+		note: "Kafdrop 4: ENTRYPOINT kafdrop.sh runs the jar; KAFKA_BROKERCONNECT and JAVA_OPTS from the environment; listens on 9000",
+		tags: []string{"4.0.1"}, runs: true, listens: []int{9000},
+		programs: append([]string{"java", "kafdrop.sh"}, shells...),
+	},
+	"quay.io/prometheus/node-exporter": {
+		note: "Prometheus node_exporter: the exporter as ENTRYPOINT (busybox base), flags as command; listens on 9100",
+		tags: []string{"v1.8.2", "v1.9.1"}, runs: true, args: true, listens: []int{9100},
+		programs: busyboxTools,
+	},
+	"public.ecr.aws/aws-cli/aws-cli": {
+		note: "AWS CLI v2: ENTRYPOINT aws, a command gives it arguments (an entrypoint override gives a shell); Amazon Linux base",
+		tags: []string{"2.31.23"}, args: true,
+		programs: append([]string{"aws"}, shells...),
+	},
 }
 
 // startableFixedElsewhere lists the examples that fail these rules today
@@ -132,17 +181,7 @@ var knownImages = map[string]imageFacts{
 // Each is checked and its problems logged, not failed; an example on this
 // list that passes is an error, so that the list is emptied as the
 // branches are merged.
-var startableFixedElsewhere = map[string]string{
-	"envoy-sidecar":           "sidecars",
-	"iam-policies":            "sidecars",
-	"service-connect":         "sidecars",
-	"xray-cloudwatch-agent":   "sidecars",
-	"xray-daemon":             "sidecars",
-	"monitoring-emf":          "agent",
-	"prometheus-blog":         "agent",
-	"prometheus-custom-rules": "agent",
-	"prometheus-jmx":          "agent",
-}
+var startableFixedElsewhere = map[string]string{}
 
 // TestExamplesCouldStart applies the start rules to every example.
 func TestExamplesCouldStart(t *testing.T) {
@@ -455,7 +494,10 @@ func taskProblems(f *render.Family, defs []containerDef, defaultOf func(string) 
 			bad(d.Name, "runs %q, which image %s does not have (it has %s)", program, repo, strings.Join(facts.programs, ", "))
 		}
 		runs, ports := keepsRunning(facts, cmd)
-		if !runs && !oneShot[d.Name] {
+		// A non-essential container may exit: ECS stops the task only
+		// when an essential one does.
+		essential := d.Essential == nil || *d.Essential
+		if !runs && !oneShot[d.Name] && essential {
 			if len(cmd) == 0 {
 				bad(d.Name, "image %s has no long-running default command (its default exits at once without a terminal): give the container a command", repo)
 			} else {
@@ -550,10 +592,17 @@ func orNone(s string) string {
 // keepsRunning tells whether a container with this command keeps running,
 // and the ports it then listens on (nil: not known).
 func keepsRunning(facts imageFacts, cmd []string) (bool, []int) {
-	if len(cmd) == 0 || facts.args {
+	if len(cmd) == 0 {
 		return facts.runs, facts.listens
 	}
 	base := path.Base(cmd[0])
+	if facts.args && base != "sh" && base != "bash" {
+		// The image's program with flags: a listen flag moves its port.
+		if port, ok := listenFlag(cmd); ok {
+			return facts.runs, []int{port}
+		}
+		return facts.runs, facts.listens
+	}
 	switch {
 	case (base == "sh" || base == "bash") && len(cmd) >= 3 && cmd[1] == "-c":
 		s := cmd[2]
@@ -576,4 +625,43 @@ func keepsRunning(facts imageFacts, cmd []string) (bool, []int) {
 	}
 	// The image's own program with other arguments: assume it serves.
 	return true, nil
+}
+
+// reListenFlag finds the port a server's flags give: --port 8080,
+// --port=8080, -listen=:8080, --web.listen-address=:9100.
+var reListenFlag = regexp.MustCompile(`^--?(?:port|listen|web\.listen-address)(?:=|$)(?:[^:]*:)?([0-9]*)$`)
+
+func listenFlag(cmd []string) (int, bool) {
+	for i, a := range cmd {
+		m := reListenFlag.FindStringSubmatch(a)
+		if m == nil {
+			continue
+		}
+		v := m[1]
+		if v == "" && i+1 < len(cmd) {
+			v = strings.TrimPrefix(cmd[i+1], ":")
+		}
+		var port int
+		if _, err := fmt.Sscan(v, &port); err == nil && port > 0 {
+			return port, true
+		}
+	}
+	return 0, false
+}
+
+func TestListenFlag(t *testing.T) {
+	for _, tc := range []struct {
+		cmd  []string
+		port int
+	}{
+		{[]string{"--port", "8080"}, 8080},
+		{[]string{"--port=9000"}, 9000},
+		{[]string{"-listen=:8080", "-text=hi"}, 8080},
+		{[]string{"--web.listen-address=:9101"}, 9101},
+		{[]string{"-text=hello"}, 0},
+	} {
+		if got, _ := listenFlag(tc.cmd); got != tc.port {
+			t.Errorf("%v: port %d, want %d", tc.cmd, got, tc.port)
+		}
+	}
 }
