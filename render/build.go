@@ -201,6 +201,7 @@ func mergeFamilySettings(f *Family, xecs map[string]XEcs, xlog map[string]XLoggi
 				maxPct = hi
 			}
 		}
+		checkComputePlatform(s, ds)
 		if gib := ephemeralStorage(s, ds); gib > f.EphemeralStorageGiB {
 			f.EphemeralStorageGiB = gib
 		}
