@@ -212,6 +212,12 @@ func replaceScalars(content []byte, edits []scalarEdit) []byte {
 			continue
 		}
 		line := lines[li]
+		if k.Style == yaml.DoubleQuotedStyle || k.Style == yaml.SingleQuotedStyle {
+			col++ // past the opening quote; the text must be as written
+			if col+len(k.Value) > len(line) {
+				continue
+			}
+		}
 		if string(line[col:col+len(k.Value)]) != k.Value {
 			continue
 		}
@@ -262,6 +268,13 @@ func quoteConfigIntegerKeys(details *types.ConfigDetails, s *Sources) {
 			}
 		}
 		if patched := dependsOnFamilies(content, &root, families); patched != nil {
+			details.ConfigFiles[i].Content = patched
+			content = patched
+			if yaml.Unmarshal(content, &root) != nil {
+				continue
+			}
+		}
+		if patched := escapeIgnoredModules(content, &root); patched != nil {
 			details.ConfigFiles[i].Content = patched
 		}
 	}
@@ -378,6 +391,52 @@ func dependsOnFamilies(content []byte, root *yaml.Node, families map[string][]st
 			case deps.Kind == yaml.SequenceNode:
 				edits = append(edits, scalarEdit{node: n, dropLine: true})
 			}
+		}
+	}
+	if len(edits) == 0 {
+		return nil
+	}
+	return replaceScalars(content, edits)
+}
+
+// ignoredModuleEscapes are the compose-x modules whose blocks composex
+// never reads (x-elbv2, x-efs and x-vpc are left alone: other parts of
+// composex read or may read them).
+func ignoredModuleEscapes(k string) bool {
+	return composexModules[k] && k != "x-elbv2" && k != "x-efs" && k != "x-vpc"
+}
+
+// escapeIgnoredModules writes $$ for $ in the values of compose-x modules
+// composex ignores: they hold CloudFormation Fn::Sub text (${!ARN},
+// ${AWS::Region}) that compose's interpolation refuses, though nothing of
+// them is rendered. It returns nil when nothing changed.
+func escapeIgnoredModules(content []byte, root *yaml.Node) []byte {
+	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	doc := root.Content[0]
+	var edits []scalarEdit
+	var collect func(n *yaml.Node, seen map[*yaml.Node]bool)
+	collect = func(n *yaml.Node, seen map[*yaml.Node]bool) {
+		if n == nil || seen[n] {
+			return
+		}
+		seen[n] = true
+		switch n.Kind {
+		case yaml.ScalarNode:
+			if strings.Contains(n.Value, "$") && !strings.Contains(n.Value, "\n") && n.Style != yaml.LiteralStyle && n.Style != yaml.FoldedStyle {
+				edits = append(edits, scalarEdit{node: n, text: strings.ReplaceAll(n.Value, "$", "$$")})
+			}
+		case yaml.MappingNode, yaml.SequenceNode:
+			for _, c := range n.Content {
+				collect(c, seen)
+			}
+		}
+	}
+	seen := map[*yaml.Node]bool{}
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		if ignoredModuleEscapes(doc.Content[i].Value) {
+			collect(doc.Content[i+1], seen)
 		}
 	}
 	if len(edits) == 0 {

@@ -141,3 +141,33 @@ func parseNode(t *testing.T, src string) *yaml.Node {
 	}
 	return &n
 }
+
+// compose-x modules composex ignores hold CloudFormation Fn::Sub text
+// (${!ARN}) that compose's interpolation refuses; composex escapes it in
+// those blocks only, and ${...} anywhere else is still interpolated or
+// refused.
+func TestIgnoredModuleKeepsCloudFormationText(t *testing.T) {
+	dir := writeTree(t, map[string]string{"c.yml": `x-s3:
+  bucket:
+    Policies:
+      - Resource:
+          - ${!ARN}/*
+          - "${AWS::Region}"
+services:
+  web:
+    image: nginx:1.27
+`})
+	in := mustLoadOpts(t, LoadOptions{Files: []string{filepath.Join(dir, "c.yml")}, ProjectName: "p"})
+	res := in.Project.Extensions["x-s3"].(map[string]any)["bucket"].(map[string]any)["Policies"].([]any)[0].(map[string]any)["Resource"].([]any)
+	if res[0] != "${!ARN}/*" || res[1] != "${AWS::Region}" {
+		t.Errorf("x-s3 values %v", res)
+	}
+	dir = writeTree(t, map[string]string{"c.yml": `services:
+  web:
+    image: nginx:1.27
+    environment:
+      A: ${!ARN}
+`})
+	_, ds := load(t, LoadOptions{Files: []string{filepath.Join(dir, "c.yml")}, ProjectName: "p"})
+	wantError(t, ds, "web", "services.web.environment.A", `invalid interpolation in "${!ARN}"`)
+}
