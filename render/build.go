@@ -39,6 +39,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 		PersistentVolumes: map[string]bool{},
 	}
 	m.ClusterName = readXCluster(p.Extensions["x-cluster"], &ds)
+	checkComposeXReferences(p, &ds)
 
 	names := make([]string, 0, len(p.Services))
 	for n := range p.Services {
