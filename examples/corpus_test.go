@@ -139,7 +139,7 @@ var corpusKnownFailures = map[string]string{
 	"prometheus/blog.features.yml + prometheus/prometheus_custom_options.yml": "secrets.zyx.x-secrets.Lookup is refused, not turned into a secret-ARN parameter (render/secrets.go); x-cloudmap namespace written with compose-x's Name (or Lookup) is not read (extensions/network)",
 	"prometheus/blog.features.yml + prometheus/prometheus_enabled.yml":        "secrets.zyx.x-secrets.Lookup is refused, not turned into a secret-ARN parameter (render/secrets.go); x-cloudmap namespace written with compose-x's Name (or Lookup) is not read (extensions/network)",
 	"services_monitoring/blog.features.yml":                                   blogFeatures + "; " + "x-monitoring CWAgentCollectEmf.InterpolateWithDigest needs registry access (extensions/monitoring); x-scaling TargetScaling without a target",
-	"warpstream.yaml":                                                         "x-ecs_connect MacroParameters.services_ports (compose-x spelling) is unknown (extensions/network)",
+	"warpstream.yaml":                                                         "x-ecs_connect MacroParameters.services_ports (compose-x spelling) is unknown (extensions/network); then WARPSTREAM_BUCKET_URL holds x-s3::warp-cluster-storage::BucketName, a bucket composex does not create (refused by name)",
 	"with_cloudmap.yml":                                                       "x-network: with no value (null) is refused (extensions/network); x-cloudmap namespace written with compose-x's Name (or Lookup) is not read (extensions/network)",
 	"yelb.yaml":                                                               "x-cloudmap namespace written with compose-x's Name (or Lookup) is not read (extensions/network)",
 }
