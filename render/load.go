@@ -274,6 +274,7 @@ func loaderDiagnostic(err error, sources *Sources) Diagnostic {
 	if errors.As(err, &pe) {
 		d.File, d.Message = displayPath(pe.Path), pe.Err.Error()
 	}
+	locateLoaderError(&d, sources)
 	return d
 }
 

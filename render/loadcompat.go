@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -443,4 +444,46 @@ func escapeIgnoredModules(content []byte, root *yaml.Node) []byte {
 		return nil
 	}
 	return replaceScalars(content, edits)
+}
+
+var (
+	reLoadKeyColon   = regexp.MustCompile(`^((?:services|volumes|secrets|networks|configs)\.[^ :]+): (.+)$`)
+	reUndefinedRef   = regexp.MustCompile(`^service "([^"]+)" refers to undefined (secret|config|network|volume) (\S+?)(?:: invalid compose project)?$`)
+	reUndefinedDep   = regexp.MustCompile(`^service "([^"]+)" depends on undefined service "?([^":]+)"?(?:: invalid compose project)?$`)
+	reNonStringKey   = regexp.MustCompile(`^non-string key in (\S+): (.+)$`)
+	reDependsCycle   = regexp.MustCompile(`^dependency cycle detected: (\S+) -> `)
+	undefinedRefKeys = map[string]string{"secret": "secrets", "config": "configs", "network": "networks", "volume": "volumes"}
+)
+
+// locateLoaderError gives a key path (and so a file and line) to the
+// compose-go errors that name a key only in their text.
+func locateLoaderError(d *Diagnostic, sources *Sources) {
+	if d.Path != "" || d.Line != 0 {
+		return
+	}
+	msg := d.Message
+	switch {
+	case reLoadKeyColon.MatchString(msg):
+		m := reLoadKeyColon.FindStringSubmatch(msg)
+		d.Path, d.Message = m[1], m[2]
+	case reUndefinedRef.MatchString(msg):
+		m := reUndefinedRef.FindStringSubmatch(msg)
+		d.Path = ServicePath(m[1], undefinedRefKeys[m[2]])
+		d.Message = fmt.Sprintf("%s %q is not declared under the top-level %s", m[2], m[3], undefinedRefKeys[m[2]])
+	case reUndefinedDep.MatchString(msg):
+		m := reUndefinedDep.FindStringSubmatch(msg)
+		d.Path = ServicePath(m[1], "depends_on")
+		d.Message = fmt.Sprintf("%q is neither a service nor a task family (ecs.task.family) of this project", m[2])
+	case reNonStringKey.MatchString(msg):
+		m := reNonStringKey.FindStringSubmatch(msg)
+		d.Path, d.Message = m[1], fmt.Sprintf("the key %s is not a string; quote it", m[2])
+	case reDependsCycle.MatchString(msg):
+		d.Path = ServicePath(reDependsCycle.FindStringSubmatch(msg)[1], "depends_on")
+	default:
+		return
+	}
+	d.Service = serviceOfPath(d.Path)
+	if sources != nil {
+		d.File, d.Line, d.Column = sources.Locate(d.Path)
+	}
 }

@@ -171,3 +171,31 @@ services:
 	_, ds := load(t, LoadOptions{Files: []string{filepath.Join(dir, "c.yml")}, ProjectName: "p"})
 	wantError(t, ds, "web", "services.web.environment.A", `invalid interpolation in "${!ARN}"`)
 }
+
+// compose-go's consistency errors name a key only in their text; composex
+// gives them the file and line of that key.
+func TestLoaderErrorsAreLocated(t *testing.T) {
+	for _, c := range []struct {
+		name, src, path, msg string
+		line                 int
+	}{
+		{"undefined network", "services:\n  web:\n    image: nginx:1.27\n    networks: [back]\n", "services.web.networks", `network "back" is not declared under the top-level networks`, 4},
+		{"undefined dependency", "services:\n  web:\n    image: nginx:1.27\n    depends_on: [db]\n", "services.web.depends_on", `"db" is neither a service nor a task family (ecs.task.family) of this project`, 4},
+		{"cycle", "services:\n  a:\n    image: nginx:1.27\n    depends_on: [b]\n  b:\n    image: nginx:1.27\n    depends_on: [a]\n", "", "dependency cycle detected", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := writeTree(t, map[string]string{"c.yml": c.src})
+			_, ds := load(t, LoadOptions{Files: []string{filepath.Join(dir, "c.yml")}, ProjectName: "p"})
+			if len(ds) != 1 || ds[0].Severity != Error {
+				t.Fatalf("want one error, got:\n%s", dump(ds))
+			}
+			d := ds[0]
+			if !strings.Contains(d.Message, c.msg) || !strings.HasSuffix(d.File, "c.yml") || d.Line == 0 {
+				t.Errorf("got %s; want %q located in c.yml", d, c.msg)
+			}
+			if c.path != "" && (d.Path != c.path || d.Line != c.line) {
+				t.Errorf("got %s at line %d; want %s line %d", d.Path, d.Line, c.path, c.line)
+			}
+		})
+	}
+}
