@@ -39,6 +39,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 		PersistentVolumes: map[string]bool{},
 	}
 	m.ClusterName = readXCluster(p.Extensions["x-cluster"], &ds)
+	checkComposeXReferences(p, &ds)
 
 	names := make([]string, 0, len(p.Services))
 	for n := range p.Services {
@@ -221,6 +222,7 @@ func mergeFamilySettings(f *Family, xecs map[string]XEcs, xlog map[string]XLoggi
 				maxPct = hi
 			}
 		}
+		checkComputePlatform(s, ds)
 		if gib := ephemeralStorage(s, ds); gib > f.EphemeralStorageGiB {
 			f.EphemeralStorageGiB = gib
 		}

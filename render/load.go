@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -109,7 +110,9 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 		ds.Add(loaderDiagnostic(err, sources))
 		return nil, ds
 	}
-	if patch := secretsPatch(sources); patch != nil {
+	quoteConfigIntegerKeys(details, sources)
+	sourceless := sourcelessSecrets(sources)
+	if patch := secretsPatch(sources, sourceless); patch != nil {
 		details.ConfigFiles = append(details.ConfigFiles, types.ConfigFile{Filename: "composex-x-secrets", Content: patch})
 	}
 	details.Environment = po.Environment
@@ -138,6 +141,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 		ds.Add(loaderDiagnostic(err, sources))
 		return nil, ds
 	}
+	dropSourcelessSecrets(project, sources, sourceless, &ds)
 	if fds := append(checkReferencedFiles(project, sources, opts.AllowOutsideProject), checkPortCounts(project, sources)...); fds.HasErrors() {
 		return nil, fds
 	}
@@ -270,6 +274,7 @@ func loaderDiagnostic(err error, sources *Sources) Diagnostic {
 	if errors.As(err, &pe) {
 		d.File, d.Message = displayPath(pe.Path), pe.Err.Error()
 	}
+	locateLoaderError(&d, sources)
 	return d
 }
 
@@ -319,12 +324,12 @@ func explainSchemaError(path, msg string) string {
 // schema otherwise refuses them; compose-x files are written that way. The
 // patch is an extra in-memory file merged last, so the user's files and
 // their line numbers stay as written.
-func secretsPatch(s *Sources) []byte {
-	var names []string
+func secretsPatch(s *Sources, sourceless map[string]string) []byte {
+	names := slices.Sorted(maps.Keys(sourceless))
 	for _, name := range s.Keys("secrets") {
 		keys := s.Keys("secrets." + Key(name))
 		if oneOf("x-secrets", keys) && !oneOf("file", keys) && !oneOf("environment", keys) &&
-			!oneOf("external", keys) && !oneOf("driver", keys) {
+			!oneOf("external", keys) && !oneOf("driver", keys) && sourceless[name] == "" {
 			names = append(names, name)
 		}
 	}

@@ -94,7 +94,7 @@ func Validate(in *Input, exts []Extension) Diagnostics {
 		switch {
 		case projectKeys[k]:
 		case composexModules[k]:
-			ds.Warnf("", k, "%s is a compose-x module that composex does not implement; nothing is created for it", k)
+			ds.Warnf("", k, "%s", composexModuleWarning(k))
 		case closest(k, slices.Sorted(maps.Keys(projectKeys))) != "":
 			ds.Errorf("", k, "unknown extension %s (did you mean %s?)", k, closest(k, slices.Sorted(maps.Keys(projectKeys))))
 		case !in.Sources.HasAnchor(k):

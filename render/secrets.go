@@ -56,6 +56,9 @@ func readSecrets(p *types.Project, ds *Diagnostics) map[string]*secretSpec {
 			ds.Errorf("", path+".Name", "%q: a secret name cannot hold ${...}", x.Name)
 			continue
 		}
+		if x.VarName != "" {
+			ds.Warnf("", path+".VarName", "%s: compose-x sets this variable to the secret's ARN; composex does not (services listing it get the secret's value, as %s or the target they give); pass the ARN through environment if the application reads it", x.VarName, name)
+		}
 		spec := &secretSpec{XSecret: x, arn: x.Name}
 		if !strings.HasPrefix(x.Name, "arn:") {
 			spec.arn = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:" + x.Name

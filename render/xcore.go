@@ -36,6 +36,9 @@ type XSecret struct {
 	LinksTo  []string     `json:"LinksTo,omitempty"`
 	KmsKeyId string       `json:"KmsKeyId,omitempty"`
 	Lookup   any          `json:"Lookup,omitempty"`
+	// VarName is, in compose-x, a variable set to the secret's ARN;
+	// composex reads it only to say it does not set it.
+	VarName string `json:"VarName,omitempty"`
 }
 
 // XSecretKey selects one key of a JSON secret as its own variable.
