@@ -235,15 +235,16 @@ func parameterFile(root Tree, given map[string]string) ([]byte, error) {
 func closest(k string, known []string) string {
 	best, bestDist := "", 3
 	for _, c := range known {
-		if d := editDistance(strings.ToLower(k), strings.ToLower(c)); d < bestDist {
+		if d := EditDistance(strings.ToLower(k), strings.ToLower(c)); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
 	return best
 }
 
-// editDistance is the Levenshtein distance between two short strings.
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between two short strings, for
+// "did you mean" suggestions.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {

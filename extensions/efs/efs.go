@@ -52,7 +52,7 @@ func readAll(p *types.Project, ds *render.Diagnostics) map[string]*Volume {
 		for _, k := range slices.Sorted(maps.Keys(v.Extensions)) {
 			switch {
 			case k == key:
-			case editDistance(k, key) <= 2:
+			case render.EditDistance(strings.ToLower(k), strings.ToLower(key)) <= 2:
 				ds.Errorf("", volumePath(name, k), "unknown extension %s (did you mean %s?)", k, key)
 			default:
 				ds.Warnf("", volumePath(name, k), "composex does not handle %s on a volume; it is ignored", k)
@@ -152,26 +152,4 @@ func servicesMounting(p *types.Project, name string) []*types.ServiceConfig {
 		}
 	}
 	return out
-}
-
-// editDistance is the Levenshtein distance of two short strings.
-func editDistance(a, b string) int {
-	a, b = strings.ToLower(a), strings.ToLower(b)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
