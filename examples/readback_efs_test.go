@@ -145,7 +145,12 @@ func checkEfsPostgres(t *testing.T, p *project, sum *motoSummary) {
 	for family, rw := range map[string]bool{"db": true, "report": false} {
 		checkEfsTaskVolume(t, sum, family, "pgdata", fs.FileSystemId, ap.AccessPointId)
 		path := map[string]string{"db": "/var/lib/postgresql/data", "report": "/srv/pgdata"}[family]
-		same(t, family+" mount points", mountPoints(sum.containers(t, family)[family]), []string{"pgdata:" + path + ":" + map[bool]string{true: "rw", false: "ro"}[rw]})
+		wantMounts := []string{"pgdata:" + path + ":" + map[bool]string{true: "rw", false: "ro"}[rw]}
+		if family == "db" {
+			// db lists a secret: the files init container writes it to /run/secrets.
+			wantMounts = append(wantMounts, "files-db-0:/run/secrets:ro")
+		}
+		same(t, family+" mount points", mountPoints(sum.containers(t, family)[family]), wantMounts)
 		want := []string{"elasticfilesystem:ClientMount"}
 		if rw {
 			want = append(want, "elasticfilesystem:ClientWrite")

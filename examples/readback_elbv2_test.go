@@ -214,8 +214,10 @@ func checkElbv2AlbHttps(t *testing.T, p *project, sum *motoSummary) {
 	equal(t, "web LoadBalancers", e.serviceTargets(t, sum, "web"), []string{"web:80 -> PublicLoadBalancerWebWebTargetGroup"})
 	equal(t, "api LoadBalancers", e.serviceTargets(t, sum, "api"), []string{"api:8080 -> PublicLoadBalancerApiApiTargetGroup"})
 	equal(t, "load balancer ingress", sum.ingress(sum.group(t, "public")), []string{"443/tcp<-0.0.0.0/0", "80/tcp<-0.0.0.0/0"})
-	equal(t, "web ingress", sum.ingress(sum.group(t, "web")), []string{"80/tcp<-sg:public"})
-	equal(t, "api ingress", sum.ingress(sum.group(t, "api")), []string{"8080/tcp<-sg:public"})
+	// The load balancer's group, and the project's default compose network
+	// (web and api share it, so they may call each other on these ports).
+	equal(t, "web ingress", sum.ingress(sum.group(t, "web")), []string{"80/tcp<-sg:network-default", "80/tcp<-sg:public"})
+	equal(t, "api ingress", sum.ingress(sum.group(t, "api")), []string{"8080/tcp<-sg:network-default", "8080/tcp<-sg:public"})
 	// Request count per target follows web's target group, named as
 	// Application Auto Scaling wants: app/.../targetgroup/....
 	var policies []struct {
@@ -268,8 +270,8 @@ func checkMysfitsWorkshop(t *testing.T, p *project, sum *motoSummary) {
 	})
 	equal(t, "like LoadBalancers", e.serviceTargets(t, sum, "like"), []string{"like:80 -> AlbLoadBalancerLikeLikeTargetGroup"})
 	equal(t, "monolith LoadBalancers", e.serviceTargets(t, sum, "monolith"), []string{"monolith:80 -> AlbLoadBalancerMonolithMonolithTargetGroup"})
-	equal(t, "like ingress", sum.ingress(sum.group(t, "like")), []string{"80/tcp<-sg:alb"})
-	equal(t, "monolith ingress", sum.ingress(sum.group(t, "monolith")), []string{"80/tcp<-sg:alb"})
+	equal(t, "like ingress", sum.ingress(sum.group(t, "like")), []string{"80/tcp<-sg:alb", "80/tcp<-sg:network-default"})
+	equal(t, "monolith ingress", sum.ingress(sum.group(t, "monolith")), []string{"80/tcp<-sg:alb", "80/tcp<-sg:network-default"})
 	// The RequestCount alarms watch the like target group of this load
 	// balancer, by the names CloudWatch gives them.
 	var alarms []motoAlarm
