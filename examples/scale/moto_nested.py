@@ -1,5 +1,5 @@
 """moto server for composex's nested stacks: moto_plus (from ../shared/tools) plus the one
-thing moto 5.2.1 lacks for them, `Fn::GetAtt [NestedStack, Outputs.Name]`, which composex
+things moto 5.2.1 lacks for them: the HttpNamespace of Service Connect names (tools/composex_cfn_models.py) and `Fn::GetAtt [NestedStack, Outputs.Name]`, which composex
 uses to pass a reference from one nested stack to another through the root.
 
     python3 moto_nested.py SHARED_TOOLS_DIR -H 127.0.0.1 -p PORT
@@ -8,6 +8,10 @@ import sys
 
 sys.path.insert(0, sys.argv.pop(1))
 import moto_plus  # noqa: E402,F401  registers the handlers composex's resources need
+import os  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+import composex_cfn_models  # noqa: E402,F401  Service Connect's HttpNamespace, as in the examples
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException  # noqa: E402
 from moto.cloudformation.models import Stack  # noqa: E402
 

@@ -263,37 +263,10 @@ json.dumps = _dumps_with_secrets
 # ---- Service Connect names ---------------------------------------------------------------------
 # AWS::ServiceDiscovery::HttpNamespace (the project namespace of Service Connect names), created
 # through moto's own Cloud Map backend and listed in the summary as cloudmap_namespaces.
-from moto.cloudformation import parsing  # noqa: E402
-from moto.core.common_models import CloudFormationModel  # noqa: E402
-from moto.servicediscovery.models import servicediscovery_backends  # noqa: E402
 import boto3  # noqa: E402
 
 
-class HttpNamespaceCfn(moto_plus._Base, CloudFormationModel):
-    __module__ = "moto.composex_check"  # moto's metaclass reads module.split(".")[1]
-    ATTRS = {"Arn": "arn", "Id": "id"}
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ServiceDiscovery::HttpNamespace"
-
-    @classmethod
-    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
-                                        region_name, **kw):
-        p = cloudformation_json["Properties"]
-        be = servicediscovery_backends[account_id][region_name]
-        be.create_http_namespace(name=p["Name"], creator_request_id=None,
-                                 description=p.get("Description"), tags=p.get("Tags", []))
-        ns = next(n for n in be.namespaces.values() if n.name == p["Name"])
-        o = cls()
-        o.physical_resource_id = o.id = ns.id
-        o.arn = ns.arn
-        return o
-
-
-parsing.get_model_list.cache_clear()
-parsing.get_model_map.cache_clear()
-parsing.get_name_type_map.cache_clear()
+import composex_cfn_models  # noqa: E402,F401  HttpNamespace, shared with scale/moto_nested.py
 
 
 _dumps_before_names = json.dumps
