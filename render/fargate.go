@@ -192,30 +192,15 @@ func (f *Family) oneShot() map[string]bool {
 // was sized for; an app container without a limit may take the whole task,
 // so the family is then unbounded. Valid once f.Size is set.
 func (f *Family) MemoryCeiling() Ceiling {
-	if f.Size.Memory == 0 {
-		return Ceiling{}
-	}
-	once := f.oneShot()
-	total := 0
-	var why []string
-	for _, c := range f.Containers {
+	return f.ceiling(f.Size.Memory, func(c *Container) (int, string, bool) {
 		switch {
-		case once[c.Name]:
-			why = append(why, c.Name+" exits after start")
 		case c.Memory > 0:
-			total += c.Memory
-			why = append(why, fmt.Sprintf("%s is limited to %s", c.Name, mib(c.Memory)))
+			return c.Memory, fmt.Sprintf("%s is limited to %s", c.Name, mib(c.Memory)), true
 		case c.Sidecar:
-			total += c.MemoryReservation
-			why = append(why, fmt.Sprintf("sidecar %s is counted at its %s reservation", c.Name, mib(c.MemoryReservation)))
-		default:
-			return Ceiling{} // may use all of the task's memory
+			return c.MemoryReservation, fmt.Sprintf("sidecar %s is counted at its %s reservation", c.Name, mib(c.MemoryReservation)), true
 		}
-	}
-	if total >= f.Size.Memory {
-		return Ceiling{}
-	}
-	return Ceiling{Bounded: true, Percent: float64(total) * 100 / float64(f.Size.Memory), Amount: total, Why: strings.Join(why, ", ")}
+		return 0, "", false // may use all of the task's memory
+	})
 }
 
 // CpuCeiling is the most CPU the family's containers can use. On Linux a
@@ -223,27 +208,44 @@ func (f *Family) MemoryCeiling() Ceiling {
 // container may use the task's idle CPU, so Linux tasks are unbounded. On
 // Windows the container CPU is an absolute limit.
 func (f *Family) CpuCeiling() Ceiling {
-	if f.Size.Cpu == 0 || !strings.HasPrefix(f.OSFamily, "WINDOWS") {
+	if !strings.HasPrefix(f.OSFamily, "WINDOWS") {
+		return Ceiling{}
+	}
+	return f.ceiling(f.Size.Cpu, func(c *Container) (int, string, bool) {
+		if c.Cpu > 0 {
+			return c.Cpu, fmt.Sprintf("%s is limited to %s vCPU", c.Name, vcpu(c.Cpu)), true
+		}
+		return 0, "", false
+	})
+}
+
+// ceiling adds up what each container can use of a task resource of size
+// units; limit gives a container's bound and why, or false when it has
+// none (then the family is unbounded). Containers others wait on to exit
+// count as nothing once the task runs.
+func (f *Family) ceiling(size int, limit func(*Container) (int, string, bool)) Ceiling {
+	if size == 0 {
 		return Ceiling{}
 	}
 	once := f.oneShot()
 	total := 0
 	var why []string
 	for _, c := range f.Containers {
-		switch {
-		case once[c.Name]:
+		if once[c.Name] {
 			why = append(why, c.Name+" exits after start")
-		case c.Cpu > 0:
-			total += c.Cpu
-			why = append(why, fmt.Sprintf("%s is limited to %s vCPU", c.Name, vcpu(c.Cpu)))
-		default:
+			continue
+		}
+		n, reason, bounded := limit(c)
+		if !bounded {
 			return Ceiling{}
 		}
+		total += n
+		why = append(why, reason)
 	}
-	if total >= f.Size.Cpu {
+	if total >= size {
 		return Ceiling{}
 	}
-	return Ceiling{Bounded: true, Percent: float64(total) * 100 / float64(f.Size.Cpu), Amount: total, Why: strings.Join(why, ", ")}
+	return Ceiling{Bounded: true, Percent: float64(total) * 100 / float64(size), Amount: total, Why: strings.Join(why, ", ")}
 }
 
 // Explain says why utilisation stays under the ceiling, for messages;

@@ -23,9 +23,7 @@ import (
 // volumes and checks that every file is where the app looks, with its
 // content and mode, and that nothing was printed.
 func TestInitContainerRunsLocally(t *testing.T) {
-	if _, err := exec.LookPath("sh"); err != nil {
-		t.Skip("no sh")
-	}
+	rendertest.Tool(t, "sh", "a POSIX shell runs the init container's command")
 	binary := "\x00\x01\xff\n\nend with newlines\n\n"
 	p := mustRender(t, `services:
   web:

@@ -198,8 +198,9 @@ func Find(ds render.Diagnostics, sev render.Severity, path string) *render.Diagn
 // inCI says whether missing tools must fail the test.
 func inCI() bool { return os.Getenv("CI") == "true" }
 
-// tool finds an executable; outside CI a missing one skips the check.
-func tool(t *testing.T, name, hint string) string {
+// Tool finds an executable; outside CI a missing one skips the check, in
+// CI it fails the test.
+func Tool(t *testing.T, name, hint string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
@@ -214,7 +215,7 @@ func tool(t *testing.T, name, hint string) string {
 // CfnLint runs cfn-lint on templates; any error or warning fails.
 func CfnLint(t *testing.T, templates ...string) {
 	t.Helper()
-	bin := tool(t, "cfn-lint", "pip install cfn-lint")
+	bin := Tool(t, "cfn-lint", "pip install cfn-lint")
 	out, err := exec.Command(bin, templates...).CombinedOutput()
 	if err != nil {
 		t.Errorf("cfn-lint found problems: %v\n%s", err, out)
@@ -226,7 +227,7 @@ func CfnLint(t *testing.T, templates ...string) {
 // CREATE_COMPLETE.
 func Moto(t *testing.T, template string) map[string]any {
 	t.Helper()
-	py := tool(t, "python3", "python3 with moto and boto3")
+	py := Tool(t, "python3", "python3 with moto and boto3")
 	script := filepath.Join(SharedDir(), "tools", "moto_inproc_check.py")
 	if _, err := os.Stat(script); err != nil {
 		if inCI() {
