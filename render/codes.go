@@ -128,3 +128,13 @@ func CodeSummary(e CodeEntry) string {
 }
 
 var verbRE = regexp.MustCompile(`%[-+# 0]*[0-9]*(\.[0-9]+)?[vsdqgfetxXTc]`)
+
+// CodeEntryFor returns the table row of a code.
+func CodeEntryFor(code string) (CodeEntry, bool) {
+	for _, e := range codeTable {
+		if e.Code == code {
+			return e, true
+		}
+	}
+	return CodeEntry{}, false
+}
