@@ -508,6 +508,9 @@ var codeTable = []CodeEntry{
 	{"CX0502", "render", "error", "@(*Sources).Guard"},
 	{"CX0503", "schema", "error", "internal error: extension schemas: %v"},
 	{"CX0504", "schema", "error", "@check"},
+	{"CX0505", "render", "error", "%q is not a compose key %s: did you mean %s?"},
+	{"CX0506", "render", "error", "%q is not a compose key %s; allowed: %s"},
+	{"CX0507", "render", "warning", "composex does not render the top-level %s; it is ignored"},
 }
 
 // retiredCodes are never given to another message.
