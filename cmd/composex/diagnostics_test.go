@@ -246,3 +246,41 @@ func TestInvalidFixturesAreCoded(t *testing.T) {
 		}
 	}
 }
+
+// TestOneRunReportsEveryProblem: through the real extensions and schemas, a
+// key Fargate refuses, a misspelled x- key, a schema error, a task past
+// Fargate's memory and an unknown alarm come out of one run.
+func TestOneRunReportsEveryProblem(t *testing.T) {
+	inProject(t, `services:
+  web:
+    image: nginx:1.27
+    privileged: true
+    x-scalling: {Range: "1-2"}
+    x-scaling:
+      Range: 5
+    deploy:
+      resources:
+        limits: {memory: 200G}
+  api:
+    image: nginx:1.27
+    x-alarms:
+      Predefined:
+        NoSuch: {}
+`)
+	code, _, stderr := runCLI(t, "validate", "compose.yaml")
+	if code != exitInput {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{
+		"compose.yaml:4:5: error: service \"web\": services.web.privileged: cannot work on Fargate",
+		"compose.yaml:5:5: error: service \"web\": services.web.x-scalling: unknown extension x-scalling (did you mean x-scaling?)",
+		"compose.yaml:7:7: error: service \"web\": services.web.x-scaling.Range: expected a string",
+		"compose.yaml:9:7: error: service \"web\": services.web.deploy.resources: family web: the containers ask for 200 GiB of memory in all; the largest Fargate task has 120 GiB",
+		"compose.yaml:15:9: error: service \"api\": services.api.x-alarms.Predefined.NoSuch: unknown key \"NoSuch\"",
+		"composex validate: 5 error(s); nothing written",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
