@@ -12,7 +12,6 @@ func (failingExtension) Extend(in *Input, m *Model) Diagnostics {
 	return ds
 }
 
-
 // TestOneRunReportsEveryPhase: a misspelled x- key, a key Fargate refuses
 // and a task past Fargate's sizes are reported together, whether the run
 // stops at a schema error, at validation or at an extension.
