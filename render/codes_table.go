@@ -511,6 +511,10 @@ var codeTable = []CodeEntry{
 	{"CX0505", "render", "error", "%q is not a compose key %s: did you mean %s?"},
 	{"CX0506", "render", "error", "%q is not a compose key %s; allowed: %s"},
 	{"CX0507", "render", "warning", "composex does not render the top-level %s; it is ignored"},
+	{"CX0508", "render", "error", "Fargate has no GPUs or other devices to reserve; a GPU task needs ECS on EC2 instances, which composex does not render"},
+	{"CX0509", "render", "warning", "mode host is ignored: on Fargate every port is on the task's own network interface (awsvpc), and there is no swarm ingress mesh to bypass"},
+	{"CX0510", "render", "warning", "required: false has no equivalent: %s waits for %s as for any depends_on (ECS container dependsOn inside a family, CloudFormation DependsOn between families), where compose would start %s without it"},
+	{"CX0511", "render", "warning", "%s from env_file look like credentials and would be stored in plain text in the task definition's Environment (visible to anyone who can describe it, and in the template): give them as secrets (a top-level secret with x-secrets naming a Secrets Manager secret) instead"},
 }
 
 // retiredCodes are never given to another message.

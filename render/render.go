@@ -69,6 +69,7 @@ func Validate(in *Input, exts []Extension) Diagnostics {
 func validateKeys(in *Input, exts []Extension) Diagnostics {
 	var ds Diagnostics
 	checkComposeKeys(in, &ds)
+	warnDroppedKeys(in, &ds)
 	serviceKeys := map[string]bool{}
 	projectKeys := map[string]bool{}
 	for _, k := range CoreServiceKeys {

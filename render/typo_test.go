@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -99,4 +100,54 @@ func TestUnknownDependencySuggested(t *testing.T) {
 func TestTopLevelJobsWarned(t *testing.T) {
 	_, ds := loadYAML(t, "services:\n  web:\n    image: nginx:1.27\njobs:\n  migrate:\n    image: alpine:3.20\n")
 	wantWarning(t, ds, "", "jobs", "composex does not render the top-level jobs; it is ignored")
+}
+
+// TestSilentDropsReported: what compose accepts and the template leaves
+// out is said at its key: ports mode host, depends_on required: false, a
+// device reservation (refused: Fargate has no GPUs, as for gpus).
+func TestSilentDropsReported(t *testing.T) {
+	in := mustLoad(t, `services:
+  web:
+    image: nginx:1.27
+    ports:
+      - {target: 80, mode: host}
+    depends_on:
+      db: {condition: service_started, required: false}
+      cache: {condition: service_started}
+    deploy:
+      resources:
+        reservations:
+          devices: [{capabilities: [gpu], count: 1}]
+  db:
+    image: postgres:16
+  cache:
+    image: redis:7
+`)
+	ds := Validate(in, nil)
+	wantWarning(t, ds, "web", "services.web.ports.0.mode", "mode host is ignored: on Fargate every port is on the task's own network interface")
+	wantWarning(t, ds, "web", "services.web.depends_on.db.required", "required: false has no equivalent: web waits for db")
+	wantNoDiagAt(t, ds, "services.web.depends_on.cache.required")
+	wantError(t, ds, "web", "services.web.deploy.resources.reservations.devices", "Fargate has no GPUs")
+}
+
+// TestEnvFileCredentialsWarned: env_file values that look like credentials
+// are named (never their values) with the way to secrets; variables the
+// environment block writes itself, and harmless ones, are not.
+func TestEnvFileCredentialsWarned(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"compose.yaml": "services:\n  web:\n    image: nginx:1.27\n    env_file: [app.env]\n    environment: [API_TOKEN=from-compose]\n",
+		"app.env":      "DB_PASSWORD=hunter2\nKEYID=AKIAABCDEFGHIJKLMNOP\nAPI_TOKEN=x\nPLAIN=1\nsecret_salt=s\n",
+	})
+	in, ds := Load(context.Background(), testLoadOptions(dir))
+	if in == nil || ds.HasErrors() {
+		t.Fatal(ds.Error())
+	}
+	ds = in.Sources.Place(Validate(in, nil))
+	d := wantWarning(t, ds, "web", "services.web.env_file", "DB_PASSWORD, KEYID, secret_salt from env_file look like credentials")
+	if !strings.Contains(d.Message, "secrets") || strings.Contains(d.Message, "hunter2") || strings.Contains(d.Message, "AKIA") || strings.Contains(d.Message, "API_TOKEN") || strings.Contains(d.Message, "PLAIN") {
+		t.Errorf("message %q", d.Message)
+	}
+	if d.Line != 4 {
+		t.Errorf("line %d, want 4", d.Line)
+	}
 }
