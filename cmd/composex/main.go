@@ -311,10 +311,8 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 		fmt.Fprintf(stderr, "composex render: %v\n", err)
 		return exitInput
 	}
-	if !quiet && len(out.Model.Families) <= 20 {
-		for _, f := range out.Model.Families {
-			fmt.Fprintf(stderr, "family %s: %d container(s), Fargate task %s (%s)\n", f.Name, len(f.Containers), f.Size, f.SizeReason())
-		}
+	if !quiet {
+		writeSummary(stderr, out.Model)
 	}
 	if quiet {
 		return exitOK
