@@ -42,6 +42,7 @@ Usage:
   composex validate [flags]   check the project, write nothing
   composex schema             print the JSON Schema for editors (compose spec + composex x- keys)
   composex version            print the version
+  composex completion SHELL   print a completion script for bash, zsh or fish
 
 Run 'composex COMMAND --help' for the flags of a command.
 `
@@ -66,6 +67,8 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return runRender(args[1:], stdout, stderr, false)
 	case "schema":
 		return runSchema(args[1:], stdout, stderr)
+	case "completion":
+		return runCompletion(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "composex %s\n", currentVersion())
 		return exitOK
@@ -73,7 +76,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		if len(args) > 1 && args[0] == "help" {
 			// composex help render: the command's own help, on stdout.
 			switch args[1] {
-			case "render", "validate", "schema":
+			case "render", "validate", "schema", "completion":
 				return run([]string{args[1], "--help"}, stdout, stdout)
 			case "version":
 				fmt.Fprintln(stdout, "Usage: composex version\n\nPrint the version, commit and build date.")
@@ -207,9 +210,9 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 	}
 	fs.Usage = func() {
 		if write {
-			fmt.Fprintf(stderr, "Usage: composex render [-f FILE]... [FILE]... [-p NAME] [--env-file FILE] [--profile P] [-o DIR] [--format yaml|json] [--layout auto|single|nested] [--param KEY=VALUE]...\n\nRender the compose project into CloudFormation templates for ECS on Fargate.\n\n")
+			fmt.Fprintf(stderr, "Usage: composex render [-f FILE]... [FILE]... [-p NAME] [--env-file FILE] [--profile P] [-o DIR] [--format yaml|json] [--layout auto|single|nested] [--param KEY=VALUE]... [--diagnostics text|json|github|sarif]\n\nRender the compose project into CloudFormation templates for ECS on Fargate.\n\n")
 		} else {
-			fmt.Fprintf(stderr, "Usage: composex validate [-f FILE]... [FILE]... [-p NAME] [--env-file FILE] [--profile P]\n\nCheck the compose project and print every problem; write nothing.\n\n")
+			fmt.Fprintf(stderr, "Usage: composex validate [-f FILE]... [FILE]... [-p NAME] [--env-file FILE] [--profile P] [--diagnostics text|json|github|sarif]\n\nCheck the compose project and print every problem; write nothing.\n\n")
 		}
 		fs.PrintDefaults()
 	}
