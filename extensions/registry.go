@@ -34,13 +34,14 @@ func All() []render.Extension {
 		monitoring.Extension{},
 		scaling.Extension{}, // records each family's scaling range for alarms
 		alarms.Extension{},
-		// log metric filters and saved queries; checks the alarms on their metrics
-		logmetrics.Extension{},
-
 		xray.Extension{},      // sets each family's trace collector, read by envoy
 		envoy.Extension{},     // Service Connect and the Envoy sidecar (after network)
 		discovery.Extension{}, // compose names through Service Connect (after envoy: explicit settings win)
 		exposure.Extension{},  // published ports reachable from nowhere (after every source of targets and rules)
+		// log metric filters and saved queries (after alarms, whose alarms on
+		// their metrics it checks, and envoy, whose access log it queries)
+		logmetrics.Extension{},
+
 		cwagent.Extension{},
 		// after every extension whose resources its widgets show
 		dashboards.Extension{},

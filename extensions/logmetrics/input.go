@@ -23,7 +23,7 @@ type Filter struct {
 	MetricName   string            `json:"MetricName"`
 	Pattern      string            `json:"Pattern"`
 	Namespace    string            `json:"Namespace,omitempty"`
-	Value        string            `json:"Value,omitempty"`
+	Value        *string           `json:"Value,omitempty"`
 	DefaultValue *float64          `json:"DefaultValue,omitempty"`
 	Dimensions   map[string]string `json:"Dimensions,omitempty"`
 	Unit         string            `json:"Unit,omitempty"`
@@ -92,8 +92,9 @@ func read(in *render.Input, ds *render.Diagnostics) *config {
 			if f.Namespace == "" {
 				f.Namespace = DefaultNamespace(in.Project.Name)
 			}
-			if f.Value == "" {
-				f.Value = "1"
+			if f.Value == nil {
+				one := "1"
+				f.Value = &one
 			}
 			if !check(f, ds) {
 				continue
@@ -132,10 +133,10 @@ func check(f *Filter, ds *render.Diagnostics) bool {
 	if err != "" {
 		errf("Pattern", "%s", err)
 	}
-	if len(f.Value) > 100 {
+	if len(*f.Value) > 100 {
 		errf("Value", "at most 100 characters")
-	} else if _, num := strconv.ParseFloat(f.Value, 64); num != nil {
-		if msg := selectorProblem(f.Value, kind, fields); msg != "" {
+	} else if _, num := strconv.ParseFloat(*f.Value, 64); num != nil {
+		if msg := selectorProblem(*f.Value, kind, fields); msg != "" {
 			errf("Value", "%s", msg)
 		}
 	}
@@ -194,6 +195,8 @@ func patternKind(p string) (kind string, fields []string, problem string) {
 // selector reads a field that only a JSON or space-delimited pattern has.
 func selectorProblem(sel, kind string, fields []string) string {
 	switch {
+	case sel == "":
+		return "is empty: compose replaced $name by the value of a variable; write $$name in the compose file for a field of the pattern"
 	case kind == kindTerms:
 		return fmt.Sprintf("%q reads a field, but the pattern matches terms: only a JSON pattern ({ $.field ... }) or a space-delimited one ([a, b, ...]) has fields; give a number, or write the pattern with fields", sel)
 	case kind == kindJSON && !reJSONSelector.MatchString(sel):

@@ -75,7 +75,7 @@ func metricFilter(f *render.Family, flt *Filter) *logs.MetricFilter {
 	tr := logs.MetricFilter_MetricTransformation{
 		MetricName:      flt.MetricName,
 		MetricNamespace: flt.Namespace,
-		MetricValue:     flt.Value,
+		MetricValue:     *flt.Value,
 		DefaultValue:    flt.DefaultValue,
 	}
 	if flt.Unit != "" {
@@ -118,10 +118,10 @@ func Queries(f *render.Family, fs []*Filter) []Query {
 			"| limit 50"})
 	}
 	for _, flt := range fs {
-		if !reJSONSelector.MatchString(flt.Value) {
+		if !reJSONSelector.MatchString(*flt.Value) {
 			continue
 		}
-		field := InsightsField(flt.Value)
+		field := InsightsField(*flt.Value)
 		qs = append(qs, Query{ID: f.Logical + render.LogicalName(flt.MetricName) + "SlowestQuery", Name: "slowest-" + render.ResourceName(flt.MetricName),
 			Query: fmt.Sprintf("fields @timestamp, @logStream, %s, @message\n| filter ispresent(%s)\n| sort %s desc\n| limit 50", field, field, field)})
 	}
