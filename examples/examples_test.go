@@ -337,6 +337,12 @@ type motoSummary struct {
 		SecretString string `json:"SecretString"`
 	} `json:"secrets"`
 	SSMTiers map[string]string `json:"ssm_tiers"`
+	// The stack's outputs, the CloudWatch dashboards (name -> body) and
+	// log group names (added by tools/moto_check.py), read by
+	// readback_dashboards_test.go.
+	Outputs    map[string]string `json:"outputs"`
+	Dashboards map[string]string `json:"dashboards"`
+	LogGroups  []string          `json:"log_groups"`
 }
 
 // motoStack is the stack name moto_inproc_check.py creates; task families

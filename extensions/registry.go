@@ -6,6 +6,7 @@ package extensions
 import (
 	"github.com/composex/composex/extensions/alarms"
 	"github.com/composex/composex/extensions/cwagent"
+	"github.com/composex/composex/extensions/dashboards"
 	"github.com/composex/composex/extensions/discovery"
 	"github.com/composex/composex/extensions/efs"
 	"github.com/composex/composex/extensions/elbv2"
@@ -13,6 +14,7 @@ import (
 	"github.com/composex/composex/extensions/exposure"
 	"github.com/composex/composex/extensions/files"
 	"github.com/composex/composex/extensions/iam"
+	"github.com/composex/composex/extensions/logmetrics"
 	"github.com/composex/composex/extensions/monitoring"
 	"github.com/composex/composex/extensions/network"
 	"github.com/composex/composex/extensions/prometheus"
@@ -36,7 +38,14 @@ func All() []render.Extension {
 		envoy.Extension{},     // Service Connect and the Envoy sidecar (after network)
 		discovery.Extension{}, // compose names through Service Connect (after envoy: explicit settings win)
 		exposure.Extension{},  // published ports reachable from nowhere (after every source of targets and rules)
+		// log metric filters and saved queries (after alarms, whose alarms on
+		// their metrics it checks, and envoy, whose access log it queries)
+		logmetrics.Extension{},
+
 		cwagent.Extension{},
+		// after every extension whose resources its widgets show
+		dashboards.Extension{},
+
 		efs.Extension{},   // named volumes: after network, whose egress rules it extends
 		files.Extension{}, // last: it checks the variables every other one set
 	}

@@ -39,7 +39,6 @@ var composexModuleAdvice = map[string]string{
 	"x-dns":               "create the DNS records outside this stack, pointing at the load balancer",
 	"x-vpc":               "the network is the template's parameters (VpcId and the subnet IDs); create the VPC outside this stack",
 	"x-aps":               "create the Amazon Managed Prometheus workspace outside this stack; x-prometheus sends the metrics to CloudWatch",
-	"x-dashboards":        "create the CloudWatch dashboards outside this stack",
 	"x-wafv2_webacl":      "create the web ACL outside this stack and associate it with the load balancer",
 	"x-elbv2":             "create the load balancer outside this stack and register the services' ports in its target groups",
 	"x-efs":               "create the file system outside this stack",

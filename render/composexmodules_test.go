@@ -13,7 +13,6 @@ services:
   web:
     image: nginx:1.27
 x-aps: {prom: {}}
-x-dashboards: {main: {}}
 x-wafv2_webacl: {acl: {}}
 x-kinesis_firehose: {stream: {}}
 x-rds: {db: {}}
@@ -22,7 +21,6 @@ x-events: {nightly: {}}
 	ds := in.Sources.Place(Validate(in, []Extension{ext}))
 	for _, c := range []struct{ key, advice string }{
 		{"x-aps", "create the Amazon Managed Prometheus workspace outside this stack; x-prometheus sends the metrics to CloudWatch"},
-		{"x-dashboards", "create the CloudWatch dashboards outside this stack"},
 		{"x-wafv2_webacl", "create the web ACL outside this stack and associate it with the load balancer"},
 		{"x-kinesis_firehose", "create the delivery stream outside this stack, give the services its name (environment) and grant firehose:PutRecord* with x-iam"},
 		{"x-rds", "create the database outside this stack and give the services its endpoint (environment) and credentials (secrets.*.x-secrets); allow the services' security group in the database's"},

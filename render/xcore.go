@@ -18,6 +18,10 @@ type XEcs struct {
 
 // XLogging is the service-level x-logging block.
 type XLogging struct {
+	// MetricFilters and SavedQueries are read by extensions/logmetrics.
+	MetricFilters any   `json:"MetricFilters,omitempty"`
+	SavedQueries  *bool `json:"SavedQueries,omitempty"`
+
 	RetentionInDays *int `json:"RetentionInDays,omitempty"`
 }
 

@@ -56,6 +56,7 @@ var Entries = []Entry{
 	{ProjectLevel, "x-sns", "x-sns.schema.json"},
 	{ProjectLevel, "x-cloudmap", "x-cloudmap.schema.json"},
 	{ProjectLevel, "x-elbv2", "x-elbv2.schema.json"},
+	{ProjectLevel, "x-dashboards", "x-dashboards.schema.json"},
 	{ProjectLevel, "x-appmesh", "x-appmesh.schema.json"}, // refused
 	{SecretLevel, "x-secrets", "secrets.x-secrets.schema.json"},
 	{VolumeLevel, "x-efs", "volumes.x-efs.schema.json"},

@@ -200,6 +200,24 @@ def _dumps_with_elbv2(obj, *a, **kw):
 
 json.dumps = _dumps_with_elbv2
 
+# ---- x-dashboards ------------------------------------------------------------------------------
+# The summary gains the CloudWatch dashboards with their bodies as moto stored them (Fn::Sub
+# resolved), read back by readback_dashboards_test.go.
+_dumps_before_dashboards = json.dumps
+
+
+def _dumps_with_dashboards(obj, *a, **kw):
+    if isinstance(obj, dict) and "timing_s" in obj and "task_definitions" in obj:  # the final summary
+        import boto3
+        cw = boto3.client("cloudwatch", region_name="us-east-1")
+        obj["dashboards"] = {d["DashboardName"]: cw.get_dashboard(DashboardName=d["DashboardName"])["DashboardBody"]
+                             for d in cw.list_dashboards()["DashboardEntries"]}
+        obj["log_groups"] = [g["logGroupName"] for g in boto3.client("logs", region_name="us-east-1").describe_log_groups()["logGroups"]]
+    return _dumps_before_dashboards(obj, *a, **kw)
+
+
+json.dumps = _dumps_with_dashboards
+
 # ---- Secrets Manager -------------------------------------------------------------------------
 # moto 5.2.1 has no CloudFormation handler for AWS::SecretsManager::Secret
 # (the stack skips it); this one creates the secret through moto's own
