@@ -33,6 +33,7 @@ func stockLoad(b testing.TB, file string) {
 // composexEndToEnd is what `composex render` does after flag parsing:
 // load, validate, model, extend, emit, split, encode and write.
 func composexEndToEnd(b testing.TB, file, out string) {
+	defer render.TuneGC()() // as the binary does at start
 	res, ds := render.Render(context.Background(), render.Options{
 		Load: loadOptions(file), Extensions: extensions.All(), Validators: []render.Validator{schema.Validator}})
 	if ds.HasErrors() {
@@ -48,7 +49,9 @@ func composexEndToEnd(b testing.TB, file, out string) {
 // both sides see the same machine load, and reports each side's time per
 // run, their ratio (composex/compose-go: below 1 is faster than loading
 // alone) and composex's time per service (the growth check reads it).
-// Allocations are those of both sides together.
+// Allocations are those of both sides together. Each side runs with the
+// collector setting of its own process: compose-go's default, composex's
+// render.GCPercent.
 func BenchmarkPaired(b *testing.B) {
 	for _, n := range pairedSizes {
 		file := writeProject(b, n)
