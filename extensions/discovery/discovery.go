@@ -52,26 +52,12 @@ func explicit(s *types.ServiceConfig) bool {
 	return false
 }
 
-// shareNetwork reports whether two services have a compose network in common.
-func shareNetwork(p *types.Project, a, b string) bool {
-	nb := render.ServiceNetworks(p, b)
-	for _, n := range render.ServiceNetworks(p, a) {
-		if slices.Contains(nb, n) {
-			return true
-		}
-	}
-	return false
-}
-
 // tcpPorts are the TCP ports declared in the network namespace of owner:
 // by owner and by the services sharing it (network_mode service:owner).
 // Service Connect proxies TCP only.
-func tcpPorts(p *types.Project, owner string) []int {
+func tcpPorts(p *types.Project, x *netIndex, owner string) []int {
 	set := map[int]bool{}
-	for _, n := range slices.Sorted(maps.Keys(p.Services)) {
-		if render.NetworkOwner(p, n) != owner {
-			continue
-		}
+	for _, n := range x.namespace(owner) {
 		s := p.Services[n]
 		for _, pt := range s.Ports {
 			if pt.Protocol == "" || strings.EqualFold(pt.Protocol, "tcp") {
@@ -150,17 +136,18 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 	}
 	var servers []server
 	clientOf := map[string]bool{} // families that can reach a server
+	x := newNetIndex(p, m)
 	for _, o := range slices.Sorted(maps.Keys(p.Services)) {
 		if render.NetworkOwner(p, o) != o {
 			continue
 		}
-		ports := tcpPorts(p, o)
+		ports := tcpPorts(p, x, o)
 		fams := m.FamiliesOf(o)
 		if len(fams) == 0 {
 			continue
 		}
 		if len(ports) == 0 {
-			if udpOnly(p, o) && reachedByOthers(p, m, o, fams) {
+			if udpOnly(p, x, o) && reachedByOthers(x, m, o, fams) {
 				ds.Warnf(o, render.ServicePath(o), "%s declares UDP ports only: its peers get a security group path to them but no name, because ECS Service Connect proxies TCP only; register it in Cloud Map (x-network.x-cloudmap) for a DNS name", o)
 			}
 			continue
@@ -170,11 +157,8 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 			if slices.Contains(fams, g) {
 				continue
 			}
-			for _, c := range g.Services {
-				if shareNetwork(p, c.Name, o) {
-					callers = append(callers, g)
-					break
-				}
+			if x.familyReaches(g, o) {
+				callers = append(callers, g)
 			}
 		}
 		if len(callers) == 0 {
@@ -257,7 +241,7 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 				}
 				ds.Warnf(c.caller, c.path, "%s calls %s by name (%s), but %s runs in the same task (family %s): the containers of a task reach each other on localhost, not by name; write %s instead of %s",
 					c.caller, c.callee, c.evidence, c.callee, f.Name, fix, c.name)
-			case !shareNetwork(p, c.caller, c.callee):
+			case !x.share(c.caller, c.callee):
 				ds.Warnf(c.caller, c.path, "%s calls %s by name (%s), but they share no compose network, so there is no path between them: put both on one network",
 					c.caller, c.callee, c.evidence)
 			default:
@@ -334,12 +318,10 @@ func familyList(fs []*render.Family) string {
 
 // udpOnly reports whether the network namespace of owner declares ports,
 // all of them UDP.
-func udpOnly(p *types.Project, owner string) bool {
+func udpOnly(p *types.Project, x *netIndex, owner string) bool {
 	n := 0
-	for name, s := range p.Services {
-		if render.NetworkOwner(p, name) != owner {
-			continue
-		}
+	for _, name := range x.namespace(owner) {
+		s := p.Services[name]
 		for _, pt := range s.Ports {
 			if !strings.EqualFold(pt.Protocol, "udp") {
 				return false
@@ -358,15 +340,10 @@ func udpOnly(p *types.Project, owner string) bool {
 
 // reachedByOthers reports whether a service of another family shares a
 // network with owner.
-func reachedByOthers(p *types.Project, m *render.Model, owner string, fams []*render.Family) bool {
+func reachedByOthers(x *netIndex, m *render.Model, owner string, fams []*render.Family) bool {
 	for _, g := range m.Families {
-		if slices.Contains(fams, g) {
-			continue
-		}
-		for _, c := range g.Services {
-			if shareNetwork(p, c.Name, owner) {
-				return true
-			}
+		if !slices.Contains(fams, g) && x.familyReaches(g, owner) {
+			return true
 		}
 	}
 	return false
