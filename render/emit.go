@@ -108,6 +108,7 @@ func Emit(m *Model) (*cloudformation.Template, Diagnostics) {
 		for _, check := range f.SizeChecks {
 			ds.Add(check()...)
 		}
+		checkPolicyNames(f, &ds)
 		emitFamily(t, m, f, add)
 		for _, id := range slices.Sorted(maps.Keys(f.Resources)) {
 			add(id, f.Resources[id])
@@ -542,4 +543,34 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// checkPolicyNames refuses a policy the user wrote (x-iam) whose name is
+// that of a policy composex writes on the same role (ReadSecrets,
+// CloudWatchAgentPrometheus, ExecuteCommand, ...): IAM keeps one inline
+// policy per name, so one of the two would replace the other.
+func checkPolicyNames(f *Family, ds *Diagnostics) {
+	for _, r := range []struct {
+		role    *Role
+		what    string
+		emitted []string
+	}{
+		{&f.TaskRole, "task role", []string{"ExecuteCommand"}},
+		{&f.ExecutionRole, "execution role", []string{"WriteLogs", "PullImages"}},
+	} {
+		for i, p := range r.role.Policies {
+			if p.Service == "" {
+				continue
+			}
+			clash := slices.Contains(r.emitted, p.Name)
+			for j, o := range r.role.Policies {
+				if j != i && o.Name == p.Name && o.Service == "" {
+					clash = true
+				}
+			}
+			if clash {
+				ds.Errorf(p.Service, p.Path, "policy %s of x-iam has the name of a policy composex writes on the %s of family %s; rename it (IAM keeps one inline policy per name, so one would replace the other)", p.Name, r.what, f.Name)
+			}
+		}
+	}
 }

@@ -161,6 +161,7 @@ func TestNoUserTextLiveInSub(t *testing.T) {
 						t.Fatalf("%s: %v", fname, err)
 					}
 					checkSubs(t, fname, "", tree, false)
+					checkRolePolicyNames(t, fname, tree)
 				}
 			}
 			t.Logf("%d of %d strings carried the marker into the render", kept, len(scalars))
@@ -292,4 +293,28 @@ func copyTree(t *testing.T, src string) string {
 		t.Fatal(err)
 	}
 	return dst
+}
+
+// checkRolePolicyNames: no role of a template has two inline policies of
+// one name (IAM would keep one of them).
+func checkRolePolicyNames(t *testing.T, file string, tree any) {
+	t.Helper()
+	doc, _ := tree.(map[string]any)
+	resources, _ := doc["Resources"].(map[string]any)
+	for id, r := range resources {
+		res, _ := r.(map[string]any)
+		if res["Type"] != "AWS::IAM::Role" {
+			continue
+		}
+		props, _ := res["Properties"].(map[string]any)
+		policies, _ := props["Policies"].([]any)
+		seen := map[any]bool{}
+		for _, p := range policies {
+			name := p.(map[string]any)["PolicyName"]
+			if seen[name] {
+				t.Errorf("%s %s: two inline policies named %v", file, id, name)
+			}
+			seen[name] = true
+		}
+	}
 }

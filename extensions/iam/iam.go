@@ -266,7 +266,8 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 					continue
 				}
 				policies[p.PolicyName] = origin{s.Name, p.PolicyDocument}
-				f.TaskRole.Policies = append(f.TaskRole.Policies, render.Policy{Name: p.PolicyName, Document: normalise(p.PolicyDocument)})
+				f.TaskRole.Policies = append(f.TaskRole.Policies, render.Policy{Name: p.PolicyName, Document: normalise(p.PolicyDocument),
+					Service: s.Name, Path: fmt.Sprintf("%s.Policies.%d.PolicyName", render.ServicePath(s.Name, key), i)})
 			}
 			for _, a := range x.ManagedPolicyArns {
 				arn, _ := managedPolicyArn(a)
