@@ -313,7 +313,7 @@ func ecrRepositories(m *Model, f *Family) []string {
 			continue
 		}
 		if p.Default == nil {
-			set["arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*"] = true
+			set[pushedRepositoryArn(c.ImageParam)] = true
 			continue
 		}
 		if arn, ok := ecrRepositoryArn(*p.Default); ok {
@@ -321,6 +321,22 @@ func ecrRepositories(m *Model, f *Family) []string {
 		}
 	}
 	return slices.Sorted(maps.Keys(set))
+}
+
+// pushedRepositoryArn is the ARN of the ECR repository of an image given
+// only at deploy time (a build: service without image:), read from the
+// parameter's value ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO[:TAG|@DIGEST]
+// with Fn::Split and Fn::Select: the execution role may pull that
+// repository, never repository/* of the account.
+func pushedRepositoryArn(param string) string {
+	image := cloudformation.Ref(param)
+	noDigest := cloudformation.Select(0, cloudformation.Split("@", image))
+	path := cloudformation.Select(1, cloudformation.Split(".amazonaws.com/", noDigest))
+	return cloudformation.SubVars("arn:${AWS::Partition}:ecr:${Region}:${Account}:repository/${Repository}", map[string]any{
+		"Account":    cloudformation.Select(0, cloudformation.Split(".", image)),
+		"Region":     cloudformation.Select(3, cloudformation.Split(".", image)),
+		"Repository": cloudformation.Select(0, cloudformation.Split(":", path)),
+	})
 }
 
 // The parts of an ECR image reference, as ECR defines them: a 12-digit
