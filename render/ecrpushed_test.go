@@ -98,9 +98,9 @@ func TestBuildOnlyServicePullsItsOwnRepository(t *testing.T) {
 		t.Fatal("no EcrPull statement on WebExecutionRole")
 	}
 	for image, want := range map[string]string{
-		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:1.0": "arn:aws:ecr:eu-west-1:123456789012:repository/team/web",
+		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:1.0":                                                                "arn:aws:ecr:eu-west-1:123456789012:repository/team/web",
 		"210987654321.dkr.ecr.us-east-1.amazonaws.com/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef": "arn:aws:ecr:us-east-1:210987654321:repository/web",
-		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/web": "arn:aws:ecr:eu-west-1:123456789012:repository/web",
+		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/web":                                                                         "arn:aws:ecr:eu-west-1:123456789012:repository/web",
 	} {
 		got := evalIntrinsic(t, resource, map[string]string{"WebImage": image, "AWS::Partition": "aws"})
 		if got != want {
