@@ -108,6 +108,7 @@ func Emit(m *Model) (*cloudformation.Template, Diagnostics) {
 		for _, check := range f.SizeChecks {
 			ds.Add(check()...)
 		}
+		checkPolicyNames(f, &ds)
 		emitFamily(t, m, f, add)
 		for _, id := range slices.Sorted(maps.Keys(f.Resources)) {
 			add(id, f.Resources[id])
@@ -312,7 +313,7 @@ func ecrRepositories(m *Model, f *Family) []string {
 			continue
 		}
 		if p.Default == nil {
-			set["arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*"] = true
+			set[pushedRepositoryArn(c.ImageParam)] = true
 			continue
 		}
 		if arn, ok := ecrRepositoryArn(*p.Default); ok {
@@ -320,6 +321,22 @@ func ecrRepositories(m *Model, f *Family) []string {
 		}
 	}
 	return slices.Sorted(maps.Keys(set))
+}
+
+// pushedRepositoryArn is the ARN of the ECR repository of an image given
+// only at deploy time (a build: service without image:), read from the
+// parameter's value ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO[:TAG|@DIGEST]
+// with Fn::Split and Fn::Select: the execution role may pull that
+// repository, never repository/* of the account.
+func pushedRepositoryArn(param string) string {
+	image := cloudformation.Ref(param)
+	noDigest := cloudformation.Select(0, cloudformation.Split("@", image))
+	path := cloudformation.Select(1, cloudformation.Split(".amazonaws.com/", noDigest))
+	return cloudformation.SubVars("arn:${AWS::Partition}:ecr:${Region}:${Account}:repository/${Repository}", map[string]any{
+		"Account":    cloudformation.Select(0, cloudformation.Split(".", image)),
+		"Region":     cloudformation.Select(3, cloudformation.Split(".", image)),
+		"Repository": cloudformation.Select(0, cloudformation.Split(":", path)),
+	})
 }
 
 // The parts of an ECR image reference, as ECR defines them: a 12-digit
@@ -542,4 +559,34 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// checkPolicyNames refuses a policy the user wrote (x-iam) whose name is
+// that of a policy composex writes on the same role (ReadSecrets,
+// CloudWatchAgentPrometheus, ExecuteCommand, ...): IAM keeps one inline
+// policy per name, so one of the two would replace the other.
+func checkPolicyNames(f *Family, ds *Diagnostics) {
+	for _, r := range []struct {
+		role    *Role
+		what    string
+		emitted []string
+	}{
+		{&f.TaskRole, "task role", []string{"ExecuteCommand"}},
+		{&f.ExecutionRole, "execution role", []string{"WriteLogs", "PullImages"}},
+	} {
+		for i, p := range r.role.Policies {
+			if p.Service == "" {
+				continue
+			}
+			clash := slices.Contains(r.emitted, p.Name)
+			for j, o := range r.role.Policies {
+				if j != i && o.Name == p.Name && o.Service == "" {
+					clash = true
+				}
+			}
+			if clash {
+				ds.Errorf(p.Service, p.Path, "policy %s of x-iam has the name of a policy composex writes on the %s of family %s; rename it (IAM keeps one inline policy per name, so one would replace the other)", p.Name, r.what, f.Name)
+			}
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -245,4 +246,33 @@ func (s *Sources) unsetVariables(env map[string]string) Diagnostics {
 		}
 	}
 	return ds
+}
+
+// scanBytes finds the first byte sequence YAML cannot read (NUL and the
+// other C0 controls but tab and line ends, DEL, invalid UTF-8) and reports
+// it by line and column, counted in characters; nil when there is none.
+func scanBytes(name string, data []byte) *Diagnostic {
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		var what string
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			what = fmt.Sprintf("invalid UTF-8 (byte 0x%02x): a compose file is UTF-8 text", data[i])
+		case r == 0:
+			what = "a NUL byte: a compose file is text (is this a binary file?)"
+		case r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0x7f:
+			what = fmt.Sprintf("the control character U+%04X, which YAML does not allow: write it as an escape in a double-quoted string", r)
+		}
+		if what != "" {
+			return &Diagnostic{Severity: Error, File: name, Line: line, Column: col, Message: what}
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += size
+	}
+	return nil
 }

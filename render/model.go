@@ -260,6 +260,9 @@ type Policy struct {
 	Name       string
 	Statements []Statement
 	Document   map[string]any
+	// Service and Path locate a policy the user wrote (x-iam), so that a
+	// name clash with composex's own policies can be reported there.
+	Service, Path string
 }
 
 // Statement is one IAM policy statement. Resource strings may hold
@@ -276,7 +279,9 @@ type Statement struct {
 // an existing policy of that name.
 func (r *Role) AddPolicy(name string, st ...Statement) {
 	for i := range r.Policies {
-		if r.Policies[i].Name == name {
+		// A user's document is never extended: composex's statements
+		// would vanish behind it. The name clash is reported at emit.
+		if r.Policies[i].Name == name && r.Policies[i].Document == nil {
 			r.Policies[i].Statements = append(r.Policies[i].Statements, st...)
 			return
 		}

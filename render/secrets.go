@@ -19,11 +19,14 @@ type secretSpec struct {
 
 var (
 	reSecretArn = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$`)
-	reKmsArn    = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/.+$`)
-	reKmsKeyId  = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^mrk-[0-9a-f]{32}$`)
-	reEnvName   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	transforms  = []string{"java_properties", "capitalize", "title"}
-	secretLinks = []string{"EcsExecutionRole", "EcsTaskRole"}
+	reKmsArn    = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$`)
+	// reSecretName is what Secrets Manager allows in a secret's name: no
+	// * or ? (they would widen the GetSecretValue grant), no ${.
+	reSecretName = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]+$`)
+	reKmsKeyId   = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^mrk-[0-9a-f]{32}$`)
+	reEnvName    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	transforms   = []string{"java_properties", "capitalize", "title"}
+	secretLinks  = []string{"EcsExecutionRole", "EcsTaskRole"}
 )
 
 // readSecrets decodes the x-secrets block of every top-level secret.
@@ -55,6 +58,9 @@ func readSecrets(p *types.Project, ds *Diagnostics) map[string]*secretSpec {
 		case strings.Contains(x.Name, "${"):
 			ds.Errorf("", path+".Name", "%q: a secret name cannot hold ${...}", x.Name)
 			continue
+		case !reSecretName.MatchString(secretNameOf(x.Name)):
+			ds.Errorf("", path+".Name", "%q: a secret name has only letters, digits and / _ + = . @ - (no * or ?: composex grants GetSecretValue on exactly this secret)", x.Name)
+			continue
 		}
 		if x.VarName != "" {
 			ds.Warnf("", path+".VarName", "%s: compose-x sets this variable to the secret's ARN; composex does not (services listing it get the secret's value, as %s or the target they give); pass the ARN through environment if the application reads it", x.VarName, name)
@@ -67,6 +73,9 @@ func readSecrets(p *types.Project, ds *Diagnostics) map[string]*secretSpec {
 			kp := path + ".JsonKeys." + itoa(i)
 			if k.SecretKey == "" {
 				ds.Errorf("", kp+".SecretKey", "the key inside the JSON secret is required")
+			}
+			if strings.Contains(k.SecretKey, ":") {
+				ds.Errorf("", kp+".SecretKey", "%q: a JSON key cannot hold ':' (ECS reads valueFrom as ARN:KEY:STAGE:VERSION)", k.SecretKey)
 			}
 			if k.Transform != "" && !oneOf(k.Transform, transforms) {
 				ds.Errorf("", kp+".Transform", "%q is not a transform; allowed: %s", k.Transform, allowedList(transforms))
@@ -147,7 +156,7 @@ func attachSecrets(s types.ServiceConfig, c *Container, f *Family, specs map[str
 				ds.Errorf(s.Name, path, "JSON key %q gives the variable name %q, which is not valid; set VarName or Transform", k.SecretKey, name)
 				continue
 			}
-			c.Secrets = append(c.Secrets, ContainerSecret{Name: name, ValueFrom: spec.arn + ":" + k.SecretKey + "::"})
+			c.Secrets = append(c.Secrets, ContainerSecret{Name: name, ValueFrom: spec.arn + ":" + EscapeSub(k.SecretKey) + "::"})
 		}
 		grantSecret(f, ref.Source, spec)
 	}
@@ -210,3 +219,12 @@ func (r *Role) hasSid(policy, sid string) bool {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// secretNameOf is the name part of a secret ARN (after "secret:"), or the
+// name itself.
+func secretNameOf(nameOrArn string) string {
+	if _, after, ok := strings.Cut(nameOrArn, ":secret:"); ok && strings.HasPrefix(nameOrArn, "arn:") {
+		return after
+	}
+	return nameOrArn
+}

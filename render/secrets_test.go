@@ -139,6 +139,30 @@ func TestSecretErrors(t *testing.T) {
 services:
   web: {image: nginx}
 `, "", "secrets.db.x-secrets.KmsKeyId", `"alias/aws/secretsmanager" is neither a KMS key ID nor a key ARN (IAM cannot grant kms:Decrypt through an alias)`},
+		{"wildcard in a secret name", `secrets:
+  db:
+    x-secrets: {Name: "prod/*"}
+services:
+  web: {image: nginx}
+`, "", "secrets.db.x-secrets.Name", `"prod/*": a secret name has only letters, digits and / _ + = . @ - (no * or ?`},
+		{"wildcard in a secret ARN", `secrets:
+  db:
+    x-secrets: {Name: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/d?"}
+services:
+  web: {image: nginx}
+`, "", "secrets.db.x-secrets.Name", `a secret name has only letters, digits`},
+		{"wildcard in a KMS key ARN", `secrets:
+  db:
+    x-secrets: {Name: prod/db, KmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/*"}
+services:
+  web: {image: nginx}
+`, "", "secrets.db.x-secrets.KmsKeyId", `is neither a KMS key ID nor a key ARN`},
+		{"colon in a JSON key", `secrets:
+  db:
+    x-secrets: {Name: prod/db, JsonKeys: [{SecretKey: "a:b", VarName: A}]}
+services:
+  web: {image: nginx}
+`, "", "secrets.db.x-secrets.JsonKeys.0.SecretKey", `"a:b": a JSON key cannot hold ':'`},
 		{"env var clashes with secret", `secrets:
   db:
     x-secrets: {Name: prod/db}

@@ -28,6 +28,9 @@ type sourceFile struct {
 	// empty is set for a file with no YAML document (nothing, or only
 	// comments).
 	empty bool
+	// badBytes locates a NUL, a control character or invalid UTF-8 that
+	// YAML refuses, by line and column (the parser names a byte offset).
+	badBytes *Diagnostic
 }
 
 // ReadSources parses each file once; a file that cannot be parsed is skipped
@@ -91,6 +94,10 @@ func (s *Sources) Guard() (expanded int, ds Diagnostics) {
 				Message: fmt.Sprintf("compose file of %d bytes or more: the limit is %d bytes (64 MiB)", f.tooLarge, maxComposeFileBytes)})
 			continue
 		}
+		if f.badBytes != nil {
+			ds.Add(*f.badBytes)
+			continue
+		}
 		if f.empty {
 			ds.Add(Diagnostic{Severity: Error, File: f.name,
 				Message: "the compose file is empty: it needs at least a services: mapping"})
@@ -111,7 +118,7 @@ func (s *Sources) AddBytes(name string, data []byte) {
 	var doc yaml.Node
 	err := yaml.Unmarshal(data, &doc)
 	if err != nil || len(doc.Content) == 0 {
-		s.files = append(s.files, sourceFile{name: name, empty: err == nil})
+		s.files = append(s.files, sourceFile{name: name, empty: err == nil, badBytes: scanBytes(name, data)})
 		return
 	}
 	s.files = append(s.files, sourceFile{name: name, root: doc.Content[0]})

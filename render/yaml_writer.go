@@ -206,7 +206,8 @@ func (w *yamlWriter) doubleQuoted(s string) {
 			w.b.WriteString(`\t`)
 		case r == '\r':
 			w.b.WriteString(`\r`)
-		case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0, r == 0x2028, r == 0x2029, r == 0xfeff:
+		case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0, r == 0x2028, r == 0x2029, r == 0xfeff, r == 0xfffe, r == 0xffff:
+			// U+FFFE and U+FFFF are outside YAML's printable set.
 			fmt.Fprintf(&w.b, `\u%04x`, r)
 		default:
 			w.b.WriteRune(r)
@@ -220,7 +221,7 @@ func (w *yamlWriter) doubleQuoted(s string) {
 func printable(s string) bool {
 	for _, r := range s {
 		switch {
-		case r == utf8.RuneError, r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0, r == 0x2028, r == 0x2029, r == 0xfeff:
+		case r == utf8.RuneError, r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0, r == 0x2028, r == 0x2029, r == 0xfeff, r == 0xfffe, r == 0xffff:
 			return false
 		}
 	}

@@ -74,11 +74,11 @@ func materialise(m *render.Model, f *render.Family, ds *render.Diagnostics) erro
 	if a.Image != "" {
 		param = f.Logical + "CloudWatchAgentImage"
 		img := a.Image
-		if err := m.AddParameter(param, render.Parameter{Type: "String", Description: "Image of the CloudWatch agent of " + f.Name, Default: &img}); err != nil {
+		if err := m.FamilySidecarImage(f, param, img, "CloudWatch agent"); err != nil {
 			return err
 		}
-	} else {
-		m.SidecarImage(imageParam, AgentImage, "CloudWatch agent")
+	} else if err := m.SidecarImage(imageParam, AgentImage, "CloudWatch agent"); err != nil {
+		return err
 	}
 	agent := &render.Container{
 		Name:              ContainerName,

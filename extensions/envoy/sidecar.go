@@ -217,11 +217,11 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 	if set.OverrideImage != "" {
 		param = f.Logical + "EnvoyImage"
 		img := set.OverrideImage
-		if err := m.AddParameter(param, render.Parameter{Type: "String", Description: "Image of the Envoy sidecar of " + f.Name, Default: &img}); err != nil {
+		if err := m.FamilySidecarImage(f, param, img, "Envoy"); err != nil {
 			return err
 		}
-	} else {
-		m.SidecarImage(imageParam, Image, "Envoy")
+	} else if err := m.SidecarImage(imageParam, Image, "Envoy"); err != nil {
+		return err
 	}
 	envoyPorts := []render.Port{moved}
 	if stats != 0 {

@@ -274,7 +274,11 @@ func (x *extender) deliver(f *render.Family, all []file) {
 		x.ds.Errorf(first.service, first.path, "family %s runs on %s: files are written by a Linux init container; bake them into the Windows image", f.Name, f.OSFamily)
 		return
 	}
-	x.m.SidecarImage(ImageParam, InitImage, "files init")
+	if err := x.m.SidecarImage(ImageParam, InitImage, "files init"); err != nil {
+		s := f.Services[0].Name
+		x.ds.Errorf(s, render.ServicePath(s), "%v", err)
+		return
+	}
 	init := &render.Container{
 		Name:       InitName,
 		ImageParam: ImageParam,
@@ -321,7 +325,7 @@ func (x *extender) deliver(f *render.Family, all []file) {
 	init.Command = []string{Script(entries)}
 	if err := f.AddSidecar(init); err != nil {
 		s := f.Services[0].Name
-		x.ds.Errorf(s, render.ServicePath(s), "family %s: %v; rename that service", f.Name, err)
+		x.ds.Errorf(s, render.ServicePath(s), "%v", err)
 		return
 	}
 	if len(ssmArns) > 0 {

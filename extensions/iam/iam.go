@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -191,6 +192,17 @@ func checkStatement(service, path string, st map[string]any, ds *render.Diagnost
 			ds.Errorf(service, path+"."+k, "%s must be a string or a list of strings", k)
 		}
 	}
+	for _, k := range []string{"Resource", "NotResource"} {
+		for i, r := range stringsOf(st[k]) {
+			if r != "*" && !reResourceArn.MatchString(r) {
+				where := path + "." + k
+				if _, list := st[k].([]any); list {
+					where += "." + strconv.Itoa(i)
+				}
+				ds.Errorf(service, where, "%q is not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE) or *: IAM would match no resource, or one you did not mean", r)
+			}
+		}
+	}
 	if c, ok := st["Condition"]; ok {
 		if _, isMap := c.(map[string]any); !isMap {
 			ds.Errorf(service, path+".Condition", "Condition must be a mapping of operator to keys")
@@ -199,6 +211,28 @@ func checkStatement(service, path string, st map[string]any, ds *render.Diagnost
 	if sid, ok := st["Sid"].(string); ok && !regexp.MustCompile(`^[A-Za-z0-9]*$`).MatchString(sid) {
 		ds.Errorf(service, path+".Sid", "%q: a Sid holds only letters and digits", sid)
 	}
+}
+
+// reResourceArn is the shape of an ARN in a policy's Resource: partition,
+// service, region and account fields (the last two may be empty, as for
+// S3), then the resource.
+var reResourceArn = regexp.MustCompile(`^arn:[^:]+:[a-zA-Z0-9-]+:[^:]*:[^:]*:.+$`)
+
+// stringsOf lists the strings of a string-or-list value.
+func stringsOf(v any) []string {
+	switch t := v.(type) {
+	case string:
+		return []string{t}
+	case []any:
+		var out []string
+		for _, e := range t {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 func exactlyOne(service, path string, st map[string]any, a, b string, ds *render.Diagnostics) {
@@ -266,7 +300,8 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 					continue
 				}
 				policies[p.PolicyName] = origin{s.Name, p.PolicyDocument}
-				f.TaskRole.Policies = append(f.TaskRole.Policies, render.Policy{Name: p.PolicyName, Document: normalise(p.PolicyDocument)})
+				f.TaskRole.Policies = append(f.TaskRole.Policies, render.Policy{Name: p.PolicyName, Document: normalise(p.PolicyDocument),
+					Service: s.Name, Path: fmt.Sprintf("%s.Policies.%d.PolicyName", render.ServicePath(s.Name, key), i)})
 			}
 			for _, a := range x.ManagedPolicyArns {
 				arn, _ := managedPolicyArn(a)

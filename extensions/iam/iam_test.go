@@ -42,6 +42,26 @@ func TestRefused(t *testing.T) {
             Version: "2012-10-17"
             Statement: []
 `, p + "Policies.0.PolicyDocument.Statement", "Statement is empty: a policy without statements grants nothing"},
+		{"Resource that is not an ARN", `
+      Policies:
+        - PolicyName: P
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Action: s3:GetObject
+                Resource: [arn:aws:s3:::bucket/key, "my-bucket/*"]
+`, p + "Policies.0.PolicyDocument.Statement.0.Resource.1", `"my-bucket/*" is not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE) or *: IAM would match no resource, or one you did not mean`},
+		{"NotResource that is not an ARN", `
+      Policies:
+        - PolicyName: P
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Deny
+                Action: s3:*
+                NotResource: bucket
+`, p + "Policies.0.PolicyDocument.Statement.0.NotResource", `"bucket" is not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE) or *: IAM would match no resource, or one you did not mean`},
 		{"boundary neither name nor ARN", `
       PermissionsBoundary: "my boundary!"
 `, p + "PermissionsBoundary", `"my boundary!" is neither a policy name nor a policy ARN (arn:aws:iam::ACCOUNT:policy/NAME)`},

@@ -154,7 +154,9 @@ func addNginxExporter(m *render.Model, f *render.Family, nginx string, port int,
 		}
 		return nil // added for another nginx service of the family
 	}
-	m.SidecarImage("NginxPrometheusExporterImage", nginxExporterImage, "nginx Prometheus exporter")
+	if err := m.SidecarImage("NginxPrometheusExporterImage", nginxExporterImage, "nginx Prometheus exporter"); err != nil {
+		return err
+	}
 	condition := "START"
 	if app := f.Container(nginx); app != nil && app.HealthCheck != nil {
 		condition = "HEALTHY"

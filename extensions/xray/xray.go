@@ -232,11 +232,20 @@ func isAgentOTLP(endpoint string) bool {
 	return (host == "127.0.0.1" || host == "localhost") && (port == "4317" || port == "4318")
 }
 
+// ReuseLabel is the label by which a compose service says that it is the
+// family's X-Ray daemon (compose-x files sometimes declare it as a
+// service). Without it a service of that name is an error: a name alone
+// must not replace the sidecar's image.
+const ReuseLabel = "composex.sidecar"
+
 // addDaemon adds the X-Ray daemon sidecar, or reuses the family's
-// container of that name (compose-x files sometimes declare it as a
-// service), and points the apps at it.
+// container of that name when it carries ReuseLabel, and points the apps
+// at it.
 func addDaemon(m *render.Model, f *render.Family, image string) error {
 	d := f.Container(DaemonName)
+	if d != nil && !d.Sidecar && d.DockerLabels[ReuseLabel] != DaemonName {
+		return fmt.Errorf("family %s: the compose service %s has the name of composex's X-Ray daemon sidecar container %s: rename the service, or label it %s: %s to run it as the family's daemon", f.Name, d.Service, DaemonName, ReuseLabel, DaemonName)
+	}
 	if d == nil {
 		for _, c := range f.Containers {
 			for _, p := range c.Ports {
@@ -248,11 +257,11 @@ func addDaemon(m *render.Model, f *render.Family, image string) error {
 		param := imageParam
 		if image != "" {
 			param = f.Logical + "XRayDaemonImage"
-			if err := m.AddParameter(param, render.Parameter{Type: "String", Description: "Image of the X-Ray daemon sidecar of " + f.Name, Default: &image}); err != nil {
+			if err := m.FamilySidecarImage(f, param, image, "X-Ray daemon"); err != nil {
 				return err
 			}
-		} else {
-			m.SidecarImage(imageParam, DaemonImage, "X-Ray daemon")
+		} else if err := m.SidecarImage(imageParam, DaemonImage, "X-Ray daemon"); err != nil {
+			return err
 		}
 		d = &render.Container{
 			Name:       DaemonName,

@@ -96,6 +96,7 @@ services:
     x-xray: true
   xray-daemon:
     image: amazon/aws-xray-daemon:3.3.14
+    labels: {composex.sidecar: xray-daemon}
     deploy: {labels: {ecs.task.family: web}}
 `)
 	out, err := os.ReadFile(r.Template)
