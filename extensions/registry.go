@@ -12,6 +12,7 @@ import (
 	"github.com/composex/composex/extensions/envoy"
 	"github.com/composex/composex/extensions/exposure"
 	"github.com/composex/composex/extensions/files"
+	"github.com/composex/composex/extensions/firelens"
 	"github.com/composex/composex/extensions/iam"
 	"github.com/composex/composex/extensions/monitoring"
 	"github.com/composex/composex/extensions/network"
@@ -37,7 +38,8 @@ func All() []render.Extension {
 		discovery.Extension{}, // compose names through Service Connect (after envoy: explicit settings win)
 		exposure.Extension{},  // published ports reachable from nowhere (after every source of targets and rules)
 		cwagent.Extension{},
-		efs.Extension{},   // named volumes: after network, whose egress rules it extends
-		files.Extension{}, // last: it checks the variables every other one set
+		efs.Extension{},      // named volumes: after network, whose egress rules it extends
+		firelens.Extension{}, // log routers: after every extension that adds app containers
+		files.Extension{},    // last: it checks the variables every other one set
 	}
 }

@@ -19,6 +19,8 @@ type XEcs struct {
 // XLogging is the service-level x-logging block.
 type XLogging struct {
 	RetentionInDays *int `json:"RetentionInDays,omitempty"`
+	// FireLens is read by extensions/firelens.
+	FireLens any `json:"FireLens,omitempty"`
 }
 
 // XCluster is the top-level x-cluster block: an existing cluster to use.
