@@ -19,7 +19,7 @@ const (
 	NginxPrometheusExporterImage = "public.ecr.aws/nginx/nginx-prometheus-exporter:1.5.3"
 	// FluentBitImage: AWS for Fluent Bit, the FireLens log router; its
 	// publish script pushes public.ecr.aws/aws-observability/aws-for-fluent-bit:<version>.
-	FluentBitImage = "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.3"
+	FluentBitImage = "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.4"
 )
 
 // Pin is one row of the pin table.
@@ -44,8 +44,11 @@ var Pins = []Pin{
 	{NginxPrometheusExporterImage, "2026-12-01",
 		"github.com/nginx/nginx-prometheus-exporter: tag v1.5.3 (2026-08-14), the newest in the repository snapshot; .github/workflows/ci.yml publishes to public.ecr.aws/nginx/nginx-prometheus-exporter"},
 	{FluentBitImage, "2026-12-01",
-		"github.com/aws/aws-for-fluent-bit: tag v2.32.3 and CHANGELOG 2.32.3 (Fluent Bit 1.9.10, the newest tag in the repository snapshot of 2024-10-23); " +
-			"scripts/publish.sh lists and pushes public.ecr.aws/aws-observability/aws-for-fluent-bit:<version>; scripts/dockerfiles/Dockerfile.main-release: FROM amazonlinux:2 (sh, mkdir, printf), no USER, CMD /entrypoint.sh"},
+		"github.com/aws/aws-for-fluent-bit: pull request #873 'Release 2.32.4' (merged 2024-11-01; Fluent Bit 1.9.10, 2.32.3 plus one cloudwatch_logs fix); " +
+			"the repository snapshot of 2024-10-23 (tag v2.32.3): scripts/publish.sh pushes public.ecr.aws/aws-observability/aws-for-fluent-bit:<version>, " +
+			"scripts/dockerfiles/Dockerfile.main-release: FROM amazonlinux:2 (sh, mkdir, printf, curl), no USER, CMD /entrypoint.sh (no #! line). " +
+			"Later releases exist (2.34.1.20251112, Fluent Bit 1.9.10; 3.2.1 of 2026-01-27, Fluent Bit 4.2.2 on a minimal Amazon Linux 2023) but their Dockerfiles " +
+			"were reworked (2.33.1, #972) and not read: the router's entry point relies on sh and /entrypoint.sh"},
 }
 
 // ImageUser is the user an image's entrypoint runs its process as, when it

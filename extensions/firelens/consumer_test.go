@@ -17,7 +17,7 @@ import (
 )
 
 // fluentBitOutputs are the options each output plugin of Fluent Bit 1.9
-// (AWS for Fluent Bit 2.32.3) declares in its config_map
+// (AWS for Fluent Bit 2.32.4) declares in its config_map
 // (plugins/out_cloudwatch_logs/cloudwatch_logs.c, out_kinesis_firehose/
 // firehose.c, out_s3/s3.c), beside Name and the properties every output has
 // (Match, Alias, Retry_Limit, Workers). Fluent Bit refuses to start on any
