@@ -13,6 +13,7 @@ import (
 	"github.com/composex/composex/extensions/envoy"
 	"github.com/composex/composex/extensions/exposure"
 	"github.com/composex/composex/extensions/files"
+	"github.com/composex/composex/extensions/firelens"
 	"github.com/composex/composex/extensions/iam"
 	"github.com/composex/composex/extensions/logmetrics"
 	"github.com/composex/composex/extensions/monitoring"
@@ -46,7 +47,8 @@ func All() []render.Extension {
 		// after every extension whose resources its widgets show
 		dashboards.Extension{},
 
-		efs.Extension{},   // named volumes: after network, whose egress rules it extends
-		files.Extension{}, // last: it checks the variables every other one set
+		efs.Extension{},      // named volumes: after network, whose egress rules it extends
+		firelens.Extension{}, // log routers: after every extension that adds app containers
+		files.Extension{},    // last: it checks the variables every other one set
 	}
 }

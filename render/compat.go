@@ -4,6 +4,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
 )
 
 // Support says what composex does with a compose key.
@@ -84,7 +86,7 @@ var ConversionTable = []KeyRule{
 	{"dns", Ignored, "not supported on Fargate"},
 	{"dns_opt", Ignored, "not supported on Fargate"},
 	{"dns_search", Ignored, "not supported on Fargate"},
-	{"logging", Ignored, "every container logs to the family's CloudWatch log group (x-logging sets the retention)"},
+	{"logging", Ignored, "every container logs to the family's CloudWatch log group (x-logging sets the retention); driver `awsfirelens` (or x-logging.FireLens) sends the service's logs through a Fluent Bit log router, its options are the output plugin's"},
 	{"tmpfs", Ignored, "not supported on Fargate"},
 	{"shm_size", Ignored, "not supported on Fargate"},
 	{"sysctls", Ignored, "not mapped yet"},
@@ -164,6 +166,7 @@ func checkComposeKeys(in *Input, ds *Diagnostics) {
 				switch {
 				case full == "build": // reported with the image it lacks, by BuildModel
 				case full == "privileged" && !svc.Privileged:
+				case full == "logging" && routesLogs(svc): // read by extensions/firelens
 				case full == "network_mode" && (svc.NetworkMode == "awsvpc" || svc.NetworkMode == ""):
 				case full == "network_mode" && !strings.HasPrefix(svc.NetworkMode, networkModeService):
 					ds.Errorf(name, path, "cannot work on Fargate: network_mode %s; Fargate tasks always use awsvpc (service:X, which shares X's network, is supported)", svc.NetworkMode)
@@ -179,4 +182,14 @@ func checkComposeKeys(in *Input, ds *Diagnostics) {
 		check("", in.Sources.Keys(ServicePath(name)))
 		check("deploy", in.Sources.Keys(ServicePath(name, "deploy")))
 	}
+}
+
+// routesLogs reports whether a service's logging is read by the FireLens
+// extension rather than ignored.
+func routesLogs(s types.ServiceConfig) bool {
+	if s.Logging != nil && s.Logging.Driver == "awsfirelens" {
+		return true
+	}
+	xl, ok := s.Extensions["x-logging"].(map[string]any)
+	return ok && xl["FireLens"] != nil
 }

@@ -403,6 +403,12 @@ func containerDefinition(f *Family, c *Container) ecs.TaskDefinition_ContainerDe
 			"awslogs-stream-prefix": ResourceName(c.Name),
 		}},
 	}
+	if c.LogDriver != "" {
+		cd.LogConfiguration = &ecs.TaskDefinition_LogConfiguration{LogDriver: c.LogDriver, Options: c.LogOptions}
+	}
+	if c.FireLens != nil {
+		cd.FirelensConfiguration = &ecs.TaskDefinition_FirelensConfiguration{Type: str(c.FireLens.Type), Options: c.FireLens.Options}
+	}
 	for _, k := range slices.Sorted(maps.Keys(c.Environment)) {
 		v := c.Environment[k]
 		if c.EnvironmentRefs[k] {

@@ -177,6 +177,23 @@ type Container struct {
 	// wrote with ${AWS::...} references (see SetEnvRef); they are emitted
 	// through Fn::Sub. Every other value is literal text.
 	EnvironmentRefs map[string]bool
+
+	// LogDriver and LogOptions, when an extension sets LogDriver, replace
+	// the default awslogs configuration (extensions/firelens: awsfirelens).
+	// Option values may be intrinsics (cloudformation.Ref).
+	LogDriver  string
+	LogOptions map[string]string
+	// FireLens makes the container the task's log router: its
+	// firelensConfiguration (one container of a task at most).
+	FireLens *FireLensConfig
+}
+
+// FireLensConfig is a log router's firelensConfiguration: Type fluentbit
+// or fluentd, and the ECS agent's options (enable-ecs-log-metadata,
+// config-file-type, config-file-value).
+type FireLensConfig struct {
+	Type    string
+	Options map[string]string
 }
 
 // ContainerSecret is an ECS secret: an environment variable filled from

@@ -17,6 +17,9 @@ const (
 	// NginxPrometheusExporterImage: tagged <version> without the v on ECR
 	// Public (nginx publishes there and on Docker Hub and ghcr.io).
 	NginxPrometheusExporterImage = "public.ecr.aws/nginx/nginx-prometheus-exporter:1.5.3"
+	// FluentBitImage: AWS for Fluent Bit, the FireLens log router; its
+	// publish script pushes public.ecr.aws/aws-observability/aws-for-fluent-bit:<version>.
+	FluentBitImage = "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.4"
 )
 
 // Pin is one row of the pin table.
@@ -40,6 +43,12 @@ var Pins = []Pin{
 			"no changelog for 1.39.4 or later exists, so the former pin v1.39.6 was not a release"},
 	{NginxPrometheusExporterImage, "2026-12-01",
 		"github.com/nginx/nginx-prometheus-exporter: tag v1.5.3 (2026-08-14), the newest in the repository snapshot; .github/workflows/ci.yml publishes to public.ecr.aws/nginx/nginx-prometheus-exporter"},
+	{FluentBitImage, "2026-12-01",
+		"github.com/aws/aws-for-fluent-bit: pull request #873 'Release 2.32.4' (merged 2024-11-01; Fluent Bit 1.9.10, 2.32.3 plus one cloudwatch_logs fix); " +
+			"the repository snapshot of 2024-10-23 (tag v2.32.3): scripts/publish.sh pushes public.ecr.aws/aws-observability/aws-for-fluent-bit:<version>, " +
+			"scripts/dockerfiles/Dockerfile.main-release: FROM amazonlinux:2 (sh, mkdir, printf, curl), no USER, CMD /entrypoint.sh (no #! line). " +
+			"Later releases exist (2.34.1.20251112, Fluent Bit 1.9.10; 3.2.1 of 2026-01-27, Fluent Bit 4.2.2 on a minimal Amazon Linux 2023) but their Dockerfiles " +
+			"were reworked (2.33.1, #972) and not read: the router's entry point relies on sh and /entrypoint.sh"},
 }
 
 // ImageUser is the user an image's entrypoint runs its process as, when it
@@ -59,4 +68,5 @@ var ImageUsers = []ImageUser{
 	{XRayDaemonImage, "xray", "", "aws-xray-daemon Dockerfile: USER xray; binds 2000 only"},
 	{EnvoyImage, "envoy", "ENVOY_UID=0", "envoyproxy/envoy docker-entrypoint.sh: execs the command through su-exec envoy unless ENVOY_UID is 0"},
 	{NginxPrometheusExporterImage, "1001", "", "nginx-prometheus-exporter build/Dockerfile: FROM scratch, USER 1001:1001; listens on 9113"},
+	{FluentBitImage, "", "", "aws-for-fluent-bit scripts/dockerfiles/Dockerfile.main-release: no USER: Fluent Bit runs as root; its HTTP server (health check) listens on 2020"},
 }

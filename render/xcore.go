@@ -23,6 +23,8 @@ type XLogging struct {
 	SavedQueries  *bool `json:"SavedQueries,omitempty"`
 
 	RetentionInDays *int `json:"RetentionInDays,omitempty"`
+	// FireLens is read by extensions/firelens.
+	FireLens any `json:"FireLens,omitempty"`
 }
 
 // XCluster is the top-level x-cluster block: an existing cluster to use.

@@ -252,9 +252,11 @@ var badCases = []badCase{
 	{"logging retention zero", web + `    x-logging:
       RetentionInDays: 0
 `, "services.web.x-logging.RetentionInDays", 5, "0 is below the minimum of 1"},
-	{"logging firelens refused", web + `    x-logging:
-      FireLens: {}
-`, "services.web.x-logging.FireLens", 5, "FireLens log routing is not supported by composex"},
+	{"logging firelens unknown key", web + `    x-logging:
+      FireLens:
+        Advanced:
+          SourceFlie: extra.conf
+`, "services.web.x-logging.FireLens.Advanced.SourceFlie", 7, `unknown key "SourceFlie" (did you mean "SourceFile"?)`},
 	// top level
 	{"cluster use and lookup", web + `x-cluster:
   Use: a
