@@ -66,7 +66,9 @@ func TestCompare(t *testing.T) {
 		}, "+ shop.yaml Resources.Queue (AWS::SQS::Queue)"},
 		{"a top-level value", func(s string) string { return strings.Replace(s, "Description: shop", "Description: shop v2", 1) },
 			"~ shop.yaml Description: (value)"},
-		{"an output removed", func(s string) string { return strings.Replace(s, "Outputs:\n  Cluster:\n    Value:\n      Ref: Cluster\n", "", 1) },
+		{"an output removed", func(s string) string {
+			return strings.Replace(s, "Outputs:\n  Cluster:\n    Value:\n      Ref: Cluster\n", "", 1)
+		},
 			"- shop.yaml Outputs.Cluster"},
 		{"a list that grows is one change at the list", func(s string) string {
 			return strings.Replace(s, "            - ContainerPort: 80\n", "            - ContainerPort: 80\n            - ContainerPort: 443\n", 1)
