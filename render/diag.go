@@ -34,6 +34,9 @@ type Diagnostic struct {
 	Service  string
 	Path     string // key path, e.g. services.web.x-scaling.Range
 	Message  string
+	// Code is the diagnostic's stable code (see codes.go), set by Errorf,
+	// Warnf and Add.
+	Code string
 }
 
 func (d Diagnostic) String() string {
@@ -67,16 +70,27 @@ type Diagnostics []Diagnostic
 
 // Errorf records an error at a key path of a service ("" for project level).
 func (ds *Diagnostics) Errorf(service, path, format string, args ...any) {
-	*ds = append(*ds, Diagnostic{Severity: Error, Service: service, Path: path, Message: fmt.Sprintf(format, args...)})
+	component, _ := caller(1)
+	*ds = append(*ds, Diagnostic{Severity: Error, Service: service, Path: path, Message: fmt.Sprintf(format, args...), Code: lookupCode(component, format)})
 }
 
 // Warnf records a warning at a key path of a service ("" for project level).
 func (ds *Diagnostics) Warnf(service, path, format string, args ...any) {
-	*ds = append(*ds, Diagnostic{Severity: Warning, Service: service, Path: path, Message: fmt.Sprintf(format, args...)})
+	component, _ := caller(1)
+	*ds = append(*ds, Diagnostic{Severity: Warning, Service: service, Path: path, Message: fmt.Sprintf(format, args...), Code: lookupCode(component, format)})
 }
 
-// Add appends other diagnostics.
-func (ds *Diagnostics) Add(other ...Diagnostic) { *ds = append(*ds, other...) }
+// Add appends other diagnostics. One built whole (not by Errorf or Warnf)
+// gets the code of the function that adds it.
+func (ds *Diagnostics) Add(other ...Diagnostic) {
+	for _, d := range other {
+		if d.Code == "" {
+			component, function := caller(1)
+			d.Code = lookupCode(component, "@"+function)
+		}
+		*ds = append(*ds, d)
+	}
+}
 
 // HasErrors reports whether any diagnostic is an error.
 func (ds Diagnostics) HasErrors() bool {

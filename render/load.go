@@ -117,6 +117,8 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 	}
 	details.Environment = po.Environment
 	ds.Add(sources.unsetVariables(po.Environment)...)
+	typos := sources.composeKeyTypos()
+	ds.Add(typos...)
 	loadOpts := []func(*loader.Options){
 		// compose-go caps the nodes its reset pass visits at 100,000, which
 		// a 3000-service file passes. composex has bounded what the files'
@@ -138,7 +140,9 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 	}
 	project, err := loader.LoadWithContext(ctx, *details, loadOpts...)
 	if err != nil {
-		ds.Add(loaderDiagnostic(err, sources))
+		if !typos.HasErrors() || !sameAsTypos(err) {
+			ds.Add(loaderDiagnostic(err, sources))
+		}
 		return nil, ds
 	}
 	dropSourcelessSecrets(project, sources, sourceless, &ds)

@@ -235,7 +235,7 @@ func TestLoadYAMLSyntaxError(t *testing.T) {
 // Schema errors from compose-go name the key and point at its line.
 func TestLoadSchemaError(t *testing.T) {
 	_, ds := loadYAML(t, "services:\n  web:\n    image: nginx\n    imagee: nginx\n")
-	d := wantError(t, ds, "web", "services.web.imagee", `"imagee" is not a compose key here (false schema)`)
+	d := wantError(t, ds, "web", "services.web.imagee", `"imagee" is not a compose key of a service: did you mean image?`)
 	if !strings.HasSuffix(d.File, "compose.yaml") || d.Line != 4 {
 		t.Fatalf("not located at line 4: %s", d)
 	}

@@ -474,6 +474,9 @@ func locateLoaderError(d *Diagnostic, sources *Sources) {
 		m := reUndefinedDep.FindStringSubmatch(msg)
 		d.Path = ServicePath(m[1], "depends_on")
 		d.Message = fmt.Sprintf("%q is neither a service nor a task family (ecs.task.family) of this project", m[2])
+		if near := closest(m[2], sources.Keys("services")); near != "" {
+			d.Message += fmt.Sprintf(": did you mean %s?", near)
+		}
 	case reNonStringKey.MatchString(msg):
 		m := reNonStringKey.FindStringSubmatch(msg)
 		d.Path, d.Message = m[1], fmt.Sprintf("the key %s is not a string; quote it", m[2])

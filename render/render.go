@@ -57,6 +57,16 @@ var composexServiceKeys = map[string]bool{
 // Validate runs every check that can be made before rendering: the core's
 // and each extension's. It returns all problems found.
 func Validate(in *Input, exts []Extension) Diagnostics {
+	ds := validateKeys(in, exts)
+	for _, e := range exts {
+		ds.Add(e.Validate(in)...)
+	}
+	return ds
+}
+
+// validateKeys is the part of Validate that needs no well-formed x- block:
+// compose keys Fargate cannot honour, unknown and misspelled x- keys.
+func validateKeys(in *Input, exts []Extension) Diagnostics {
 	var ds Diagnostics
 	checkComposeKeys(in, &ds)
 	serviceKeys := map[string]bool{}
@@ -74,7 +84,6 @@ func Validate(in *Input, exts []Extension) Diagnostics {
 		for _, k := range e.ProjectKeys() {
 			projectKeys[k] = true
 		}
-		ds.Add(e.Validate(in)...)
 	}
 	for _, name := range slices.Sorted(maps.Keys(in.Project.Services)) {
 		for _, k := range slices.Sorted(maps.Keys(in.Project.Services[name].Extensions)) {
@@ -121,12 +130,17 @@ func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics)
 		ds = place(v(in))
 	}
 	if ds.HasErrors() {
-		// The rules below assume well-formed blocks; reporting their
-		// consequences of a schema error would only repeat it.
+		// The extensions' rules assume well-formed blocks; reporting their
+		// consequences of a schema error would only repeat it. The key
+		// checks and the core model do not, so one run still reports a
+		// misspelled x- key or a task too large for Fargate.
+		ds = place(salvage(func() Diagnostics { return validateKeys(in, opts.Extensions) }))
+		ds = place(salvage(func() Diagnostics { return coreErrors(in) }))
 		return nil, ds
 	}
 	ds = place(Validate(in, opts.Extensions))
 	if ds.HasErrors() {
+		ds = place(salvage(func() Diagnostics { return coreErrors(in) }))
 		return nil, ds
 	}
 	m, more := BuildModel(in)
@@ -136,6 +150,12 @@ func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics)
 	}
 	for _, e := range opts.Extensions {
 		ds = place(e.Extend(in, m))
+	}
+	if ds.HasErrors() {
+		// What the template step would refuse (a task past Fargate's
+		// sizes) is reported with the extensions' errors.
+		ds = place(salvage(func() Diagnostics { _, more := Emit(m); return more.Errors() }))
+		return nil, ds
 	}
 	var storage Diagnostics
 	warnVolumes(in.Project, m, &storage)
@@ -190,6 +210,30 @@ func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics)
 	}
 	out.Files[name+".params.json"] = params
 	return out, ds
+}
+
+// coreErrors are the errors of the core model and its template (task
+// sizes, logical IDs) for a project whose x- blocks failed validation: the
+// extensions do not run, so only errors, which sidecars could not undo,
+// are kept.
+func coreErrors(in *Input) Diagnostics {
+	m, ds := BuildModel(in)
+	if ds.HasErrors() {
+		return ds.Errors()
+	}
+	_, more := Emit(m)
+	return more.Errors()
+}
+
+// salvage runs a check on input already known to be wrong; a check that
+// trips over it reports nothing rather than stopping the run.
+func salvage(check func() Diagnostics) (ds Diagnostics) {
+	defer func() {
+		if recover() != nil {
+			ds = nil
+		}
+	}()
+	return check()
 }
 
 // maxInlineTemplateBytes is CloudFormation's TemplateBody limit, which

@@ -197,9 +197,11 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 	var outDir, format, layout string
 	var params []string
 	var strict, quiet bool
+	var diagFormat string
 	var outFile string // -o NAME.yaml|.yml|.json: one template file
 	fs.BoolVar(&strict, "strict", false, "treat warnings as errors: any warning fails the run and nothing is written")
 	fs.BoolVarP(&quiet, "quiet", "q", false, "print errors only: no warnings, no summary")
+	fs.StringVar(&diagFormat, "diagnostics", "text", "how problems are printed on stderr: text, json (one object a line), github (workflow annotations) or sarif (a SARIF 2.1.0 log for code scanning); all but text print nothing else")
 	if write {
 		fs.StringVarP(&outDir, "output-dir", "o", "out", "directory for the templates, or - to print the template on stdout")
 		fs.StringVar(&format, "format", "yaml", "template format: yaml or json")
@@ -236,6 +238,12 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 			}
 		}
 	}
+	if !slices.Contains(diagnosticFormats, diagFormat) {
+		fmt.Fprintf(stderr, "composex %s: --diagnostics %q: allowed: %s\n", name, diagFormat, strings.Join(diagnosticFormats, ", "))
+		return exitUsage
+	}
+	// A machine-readable stream holds diagnostics only: no summary lines.
+	machine := diagFormat != "text"
 	if layout != "" && layout != string(render.LayoutAuto) && layout != string(render.LayoutSingle) && layout != string(render.LayoutNested) {
 		fmt.Fprintf(stderr, "composex render: --layout %q: allowed: auto, single, nested\n", layout)
 		return exitUsage
@@ -258,18 +266,30 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 		Parameters: values,
 	}
 	out, ds := render.Render(context.Background(), opts)
+	var shown render.Diagnostics
 	for _, d := range ds.Sorted() {
 		if quiet && d.Severity != render.Error && !strict {
 			continue
 		}
-		fmt.Fprintln(stderr, d.String())
+		shown = append(shown, d)
+	}
+	if err := writeDiagnostics(stderr, diagFormat, shown, firstComposeFile(pf.files, pf.workingDir)); err != nil {
+		fmt.Fprintf(stderr, "composex %s: %v\n", name, err)
+		return exitInput
+	}
+	if machine {
+		quiet = true
 	}
 	if ds.HasErrors() || out == nil {
-		fmt.Fprintf(stderr, "composex %s: %d error(s); nothing written\n", name, len(ds.Errors().Sorted()))
+		if !machine {
+			fmt.Fprintf(stderr, "composex %s: %d error(s); nothing written\n", name, len(ds.Errors().Sorted()))
+		}
 		return exitInput
 	}
 	if n := len(ds) - len(ds.Errors()); strict && n > 0 {
-		fmt.Fprintf(stderr, "composex %s: %d warning(s) and --strict; nothing written\n", name, n)
+		if !machine {
+			fmt.Fprintf(stderr, "composex %s: %d warning(s) and --strict; nothing written\n", name, n)
+		}
 		return exitInput
 	}
 	if !write {
