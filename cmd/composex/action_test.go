@@ -9,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3")
+	"gopkg.in/yaml.v3"
+)
 
 // TestGitHubAction checks action.yml the way the runner reads it (every
 // input and step output it references is declared, every run step has a
