@@ -99,6 +99,9 @@ func TestEditorReportsMistakes(t *testing.T) {
 	body := `services:
   web:
     image: nginx
+    privileged: true
+    network_mode: host
+    x-scalling: {}
     x-scaling:
       Range: "1-4"
       TargetScaling:
@@ -115,12 +118,17 @@ func TestEditorReportsMistakes(t *testing.T) {
           - IPv4: 10.0.0.256/33
 x-appmesh:
   Settings: {}
+x-cloudmapp: {}
 `
 	want := map[int]string{ // line in body -> part of the message
-		7:  "CpuTargett",
-		13: "maximum of 65535",
-		17: "not an IPv4 CIDR",
-		18: "App Mesh",
+		4:  "cannot work on Fargate: Fargate does not run privileged containers",
+		5:  "cannot work on Fargate: Fargate tasks always use awsvpc",
+		6:  "unknown extension (did you mean x-scaling?)",
+		10: "CpuTargett",
+		16: "maximum of 65535",
+		20: "not an IPv4 CIDR",
+		21: "App Mesh",
+		23: "unknown extension (did you mean x-cloudmap?)",
 	}
 	dir := t.TempDir()
 	for _, mode := range []string{"modeline", "setting"} {
@@ -165,5 +173,20 @@ func TestEditorAcceptsExamplesAndSeeds(t *testing.T) {
 				t.Errorf("%s: %v", f, diags)
 			}
 		})
+	}
+}
+
+// The refusals apply to refused values only: privileged: false and
+// network_mode service:X render, so the editor is silent about them, as
+// about a compose-x key composex ignores (x-ecr is one edit from x-ecs).
+func TestEditorAcceptsAllowedValuesOfRefusedKeys(t *testing.T) {
+	schemaPath := editorSchemaPath(t)
+	file := filepath.Join(t.TempDir(), "ok.yml")
+	body := "services:\n  a:\n    image: nginx:1.27\n    privileged: false\n    network_mode: service:b\n    x-ecr: {}\n  b:\n    image: nginx:1.27\n    network_mode: awsvpc\n"
+	if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if diags := runYLS(t, file, schemaPath); len(diags) != 0 {
+		t.Errorf("diagnostics for allowed values: %v", diags)
 	}
 }

@@ -40,6 +40,7 @@ const usage = `composex turns docker-compose files into CloudFormation for ECS o
 Usage:
   composex render   [flags]   render the project into templates
   composex validate [flags]   check the project, write nothing
+  composex diff     [flags]   compare a render with a previous output directory (exit 2 if it differs)
   composex schema             print the JSON Schema for editors (compose spec + composex x- keys)
   composex version            print the version
   composex completion SHELL   print a completion script for bash, zsh or fish
@@ -69,6 +70,8 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return runSchema(args[1:], stdout, stderr)
 	case "completion":
 		return runCompletion(args[1:], stdout, stderr)
+	case "diff":
+		return runDiff(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "composex %s\n", currentVersion())
 		return exitOK
@@ -76,7 +79,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		if len(args) > 1 && args[0] == "help" {
 			// composex help render: the command's own help, on stdout.
 			switch args[1] {
-			case "render", "validate", "schema", "completion":
+			case "render", "validate", "schema", "completion", "diff":
 				return run([]string{args[1], "--help"}, stdout, stdout)
 			case "version":
 				fmt.Fprintln(stdout, "Usage: composex version\n\nPrint the version, commit and build date.")
@@ -252,14 +255,10 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 		fmt.Fprintf(stderr, "composex render: --format %q: allowed: yaml, json\n", format)
 		return exitUsage
 	}
-	values := map[string]string{}
-	for _, p := range params {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || k == "" {
-			fmt.Fprintf(stderr, "composex render: --param %q: expected KEY=VALUE\n", p)
-			return exitUsage
-		}
-		values[k] = v
+	values, bad := parseParams(params)
+	if bad != "" {
+		fmt.Fprintf(stderr, "composex render: --param %q: expected KEY=VALUE\n", bad)
+		return exitUsage
 	}
 	opts := render.Options{
 		Load:       pf.loadOptions(),
