@@ -171,6 +171,12 @@ func mergeFamilySettings(f *Family, xecs map[string]XEcs, xlog map[string]XLoggi
 		if x.CpuArchitecture != "" {
 			archOf[s.Name] = x.CpuArchitecture
 		}
+		if arch := platformArchitecture(s, ds); arch != "" {
+			if x.CpuArchitecture != "" && x.CpuArchitecture != arch {
+				ds.Errorf(s.Name, ServicePath(s.Name, "platform"), "platform %s is %s, but x-ecs.CpuArchitecture is %s; remove one", s.Platform, arch, x.CpuArchitecture)
+			}
+			archOf[s.Name] = arch
+		}
 		if x.OperatingSystemFamily != "" {
 			osOf[s.Name] = x.OperatingSystemFamily
 		}
@@ -243,6 +249,7 @@ func mergeFamilySettings(f *Family, xecs map[string]XEcs, xlog map[string]XLoggi
 	for _, name := range slices.Sorted(maps.Keys(providers)) {
 		f.CapacityProvider = append(f.CapacityProvider, *providers[name])
 	}
+	checkFamilyPlatform(f, ds)
 	withBase := 0
 	for _, cp := range f.CapacityProvider {
 		if cp.Base != nil && *cp.Base > 0 {

@@ -94,7 +94,7 @@ var ConversionTable = []KeyRule{
 	{"pull_policy", Ignored, "ECS pulls at every task start"},
 	{"tty", Ignored, "not used by services"},
 	{"stdin_open", Ignored, "not used by services"},
-	{"platform", Ignored, "use x-ecs.CpuArchitecture"},
+	{"platform", Mapped, "`RuntimePlatform.CpuArchitecture`: linux/amd64 → X86_64, linux/arm64 → ARM64; any other platform is refused"},
 	{"security_opt", Ignored, "not supported on Fargate"},
 	{"annotations", Ignored, "no ECS equivalent"},
 	{"attach", Ignored, "no ECS equivalent"},

@@ -3,7 +3,9 @@ package render
 import (
 	"fmt"
 	"maps"
+	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strconv"
@@ -117,6 +119,7 @@ func Emit(m *Model) (*cloudformation.Template, Diagnostics) {
 	for _, id := range slices.Sorted(maps.Keys(m.Resources)) {
 		add(id, m.Resources[id])
 	}
+	familyOutputs(t, m)
 	for id, o := range m.Outputs {
 		t.Outputs[id] = o
 	}
@@ -141,7 +144,7 @@ func familySize(f *Family) (FargateSize, error) {
 		cpu += ServiceConnectProxyCpu
 		mem += ServiceConnectProxyMemory
 	}
-	return ChooseFargateSize(cpu, mem)
+	return ChooseFargateSizeFor(f.OSFamily, cpu, mem)
 }
 
 // What the task size reserves for the Service Connect proxy that ECS adds
@@ -213,8 +216,16 @@ func emitFamily(t *cloudformation.Template, m *Model, f *Family, add func(string
 	if f.EphemeralStorageGiB > 0 {
 		td.EphemeralStorage = &ecs.TaskDefinition_EphemeralStorage{SizeInGiB: intp(f.EphemeralStorageGiB)}
 	}
+	limits := f.MemoryLimits()
 	for _, c := range f.Containers {
-		td.ContainerDefinitions = append(td.ContainerDefinitions, containerDefinition(f, c))
+		cd := containerDefinition(f, c)
+		if c.Memory == 0 && limits[c.Name] > 0 {
+			cd.Memory = intp(limits[c.Name])
+			if c.MemoryReservation >= limits[c.Name] {
+				cd.MemoryReservation = nil // ECS wants a limit above the reservation; equal is the limit alone
+			}
+		}
+		td.ContainerDefinitions = append(td.ContainerDefinitions, cd)
 	}
 	for _, hook := range f.TaskHooks {
 		hook(td)
@@ -595,4 +606,54 @@ func checkPolicyNames(f *Family, ds *Diagnostics) {
 			}
 		}
 	}
+}
+
+// templateMetadata tells a reviewer where the template comes from: the
+// composex build (the module version, "(devel)" for a plain go build) and
+// the compose files, relative to the project directory so that the
+// output does not depend on where the project was checked out.
+func templateMetadata(in *Input) map[string]any {
+	version := "(devel)"
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		version = info.Main.Version
+	}
+	var files []string
+	for _, f := range in.Sources.fileNames() {
+		rel, err := filepath.Rel(in.Project.WorkingDir, f)
+		if !filepath.IsAbs(f) || err != nil || strings.HasPrefix(rel, "..") {
+			rel = filepath.Base(f)
+		}
+		files = append(files, filepath.ToSlash(rel))
+	}
+	return map[string]any{"composex": map[string]any{"Version": version, "ComposeFiles": files}}
+}
+
+// maxFamilyOutputs bounds the projects that get two outputs per family:
+// CloudFormation allows 200 outputs per template, and a large project's
+// root keeps them all.
+const maxFamilyOutputs = 40
+
+// familyOutputs are what a user looks up after a deploy: the cluster, and
+// each family's ECS service and log group.
+func familyOutputs(t *cloudformation.Template, m *Model) {
+	t.Outputs["ClusterName"] = cloudformation.Output{Description: str("ECS cluster the services run in"), Value: ClusterRef()}
+	if len(m.Families) > maxFamilyOutputs {
+		return
+	}
+	for _, f := range m.Families {
+		t.Outputs[f.Logical+"ServiceName"] = cloudformation.Output{Description: str("ECS service of " + f.Name), Value: cloudformation.GetAtt(f.ServiceID(), "Name")}
+		t.Outputs[f.Logical+"LogGroupName"] = cloudformation.Output{Description: str("CloudWatch log group of " + f.Name), Value: cloudformation.Ref(f.LogGroupID())}
+	}
+}
+
+// fileNames are the compose files read, in order (<stdin> for standard input).
+func (s *Sources) fileNames() []string {
+	if s == nil {
+		return nil
+	}
+	out := make([]string, 0, len(s.files))
+	for _, f := range s.files {
+		out = append(out, f.name)
+	}
+	return out
 }

@@ -266,3 +266,91 @@ func LimitFix(what string) string {
 	}
 	return "raise the containers' CPU limits (deploy.resources.limits.cpus) to use the task's CPU"
 }
+
+// MemoryLimits gives every container of the family a hard memory limit
+// (AWS Control Tower's CT.ECS.PR.7 refuses a container without one) and
+// returns the limit per container name. A container with a limit keeps
+// it. A sidecar composex added is limited to its reservation, the use it
+// was sized for (as MemoryCeiling counts it). The app containers without a
+// limit share what the task has left once every other container's limit
+// or reservation and the Service Connect proxy's share are set aside: each
+// gets its own reservation plus an even part of that remainder, so an app
+// may still use all the memory no other container holds, as it could
+// without a limit. ECS counts a container's limit as its reservation when
+// it has none, and the reservations of a task must fit its memory: the
+// limits together never exceed the task size. When every app container
+// has a limit, the sidecars share the remainder instead. Valid once f.Size
+// is set.
+func (f *Family) MemoryLimits() map[string]int {
+	out := map[string]int{}
+	free := f.Size.Memory
+	if f.ServiceConnect {
+		free -= ServiceConnectProxyMemory
+	}
+	var apps, sidecars []*Container
+	for _, c := range f.Containers {
+		switch {
+		case c.Memory > 0:
+			out[c.Name] = c.Memory
+			free -= c.Memory
+			continue
+		case c.Sidecar && c.MemoryReservation > 0:
+			sidecars = append(sidecars, c)
+		default:
+			apps = append(apps, c)
+		}
+		free -= c.MemoryReservation
+	}
+	open := apps
+	if len(apps) == 0 {
+		open = sidecars
+	} else {
+		for _, c := range sidecars {
+			if c.MemoryReservation >= minContainerMemory {
+				out[c.Name] = c.MemoryReservation
+			}
+		}
+	}
+	if len(open) == 0 || free < 0 {
+		return out
+	}
+	share, extra := free/len(open), free%len(open)
+	for i, c := range open {
+		limit := c.MemoryReservation + share
+		if i == 0 {
+			limit += extra
+		}
+		if limit >= minContainerMemory {
+			out[c.Name] = limit
+		}
+	}
+	return out
+}
+
+// minContainerMemory is the least hard limit ECS accepts for a container
+// (RegisterTaskDefinition: "memory" must be at least 6 MiB).
+const minContainerMemory = 6
+
+// Windows containers on Fargate run in the 1, 2 and 4 vCPU rows of the
+// size table only (ECS Developer Guide, "Task CPU and memory": the 0.25
+// and 0.5 vCPU sizes are Linux, 8 and 16 vCPU need Linux platform 1.4.0).
+const (
+	minWindowsCpu = 1024
+	maxWindowsCpu = 4096
+)
+
+// ChooseFargateSizeFor is ChooseFargateSize for the operating system
+// family of the task ("" or LINUX, or a WINDOWS_SERVER_* family).
+func ChooseFargateSizeFor(osFamily string, cpu, memory int) (FargateSize, error) {
+	if !strings.HasPrefix(osFamily, "WINDOWS") {
+		return ChooseFargateSize(cpu, memory)
+	}
+	if cpu > maxWindowsCpu {
+		return FargateSize{}, fmt.Errorf("the containers ask for %s vCPU in all; a Windows task on Fargate has at most 4 vCPU", vcpu(cpu))
+	}
+	if memory > 30720 {
+		return FargateSize{}, fmt.Errorf("the containers ask for %s of memory in all; a Windows task on Fargate has at most 30 GiB", mib(memory))
+	}
+	// A Windows task has at least 1 vCPU, whatever its containers ask.
+	return ChooseFargateSize(max(cpu, minWindowsCpu), memory)
+}

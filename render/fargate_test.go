@@ -111,3 +111,36 @@ func TestFargateSizeString(t *testing.T) {
 		}
 	}
 }
+
+// Windows tasks have at least 1 vCPU and at most 4 vCPU and 30 GiB.
+func TestChooseFargateSizeWindows(t *testing.T) {
+	const win = "WINDOWS_SERVER_2022_CORE"
+	cases := []struct {
+		cpu, mem int
+		want     FargateSize
+		err      string
+	}{
+		{0, 0, FargateSize{1024, 2048}, ""},
+		{256, 512, FargateSize{1024, 2048}, ""},
+		{1024, 8192, FargateSize{1024, 8192}, ""},
+		{1024, 9000, FargateSize{2048, 9216}, ""},
+		{4096, 30720, FargateSize{4096, 30720}, ""},
+		{8192, 16384, FargateSize{}, "the containers ask for 8 vCPU in all; a Windows task on Fargate has at most 4 vCPU"},
+		{1024, 32768, FargateSize{}, "the containers ask for 32 GiB of memory in all; a Windows task on Fargate has at most 30 GiB"},
+	}
+	for _, tc := range cases {
+		got, err := ChooseFargateSizeFor(win, tc.cpu, tc.mem)
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("%d/%d: error %v, want %q", tc.cpu, tc.mem, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%d/%d: %v, %v; want %v", tc.cpu, tc.mem, got, err, tc.want)
+		}
+	}
+	if got, _ := ChooseFargateSizeFor("LINUX", 256, 512); got != (FargateSize{256, 512}) {
+		t.Errorf("Linux keeps the 0.25 vCPU size, got %v", got)
+	}
+}

@@ -31,3 +31,81 @@ func checkComputePlatform(s *types.ServiceConfig, ds *Diagnostics) {
 		ds.Errorf(s.Name, path, "%q is not a compute platform; allowed: FARGATE (composex renders Fargate services only)", raw)
 	}
 }
+
+// composeArchitectures maps compose's platform: (an OCI platform,
+// os/arch[/variant]) to the CPU architectures Fargate runs: X86_64 and
+// ARM64 (Graviton).
+var composeArchitectures = map[string]string{
+	"linux/amd64": "X86_64", "linux/x86_64": "X86_64",
+	"linux/arm64": "ARM64", "linux/arm64/v8": "ARM64", "linux/aarch64": "ARM64",
+}
+
+// platformArchitecture is the CPU architecture a service's platform: asks
+// for, "" when it has none. An OS or architecture Fargate does not run is
+// an error: rendering it for X86_64 would start an image built for
+// something else, which fails with "exec format error".
+func platformArchitecture(s *types.ServiceConfig, ds *Diagnostics) string {
+	p := strings.ToLower(strings.TrimSpace(s.Platform))
+	if p == "" {
+		return ""
+	}
+	if arch, ok := composeArchitectures[p]; ok {
+		return arch
+	}
+	path := ServicePath(s.Name, "platform")
+	if strings.HasPrefix(p, "windows/") {
+		ds.Errorf(s.Name, path, "%q: a Windows task needs its Windows Server version; remove platform and set x-ecs.OperatingSystemFamily (WINDOWS_SERVER_2019_CORE, WINDOWS_SERVER_2022_FULL, ...)", s.Platform)
+		return ""
+	}
+	ds.Errorf(s.Name, path, "%q is not a platform Fargate runs; allowed: linux/amd64 (X86_64) or linux/arm64 (ARM64)", s.Platform)
+	return ""
+}
+
+// windowsRefused are the compose keys Windows containers on Fargate do not
+// support (ECS Developer Guide, "Amazon ECS task definition differences for
+// Windows containers on Fargate": user, readonlyRootFilesystem and
+// linuxParameters, which carries init and capabilities, are not valid).
+var windowsRefused = []struct {
+	key string
+	set func(*types.ServiceConfig) bool
+}{
+	{"user", func(s *types.ServiceConfig) bool { return s.User != "" }},
+	{"read_only", func(s *types.ServiceConfig) bool { return s.ReadOnly }},
+	{"init", func(s *types.ServiceConfig) bool { return s.Init != nil && *s.Init }},
+	{"cap_add", func(s *types.ServiceConfig) bool { return len(s.CapAdd) > 0 }},
+	{"cap_drop", func(s *types.ServiceConfig) bool { return len(s.CapDrop) > 0 }},
+}
+
+// checkFamilyPlatform applies Fargate's rules for the family's operating
+// system and architecture, once they are settled: Fargate Spot runs
+// neither ARM64 nor Windows tasks, and Windows containers take none of
+// the Linux-only keys.
+func checkFamilyPlatform(f *Family, ds *Diagnostics) {
+	windows := strings.HasPrefix(f.OSFamily, "WINDOWS")
+	for _, cp := range f.CapacityProvider {
+		if cp.CapacityProvider != "FARGATE_SPOT" {
+			continue
+		}
+		what := ""
+		switch {
+		case windows:
+			what = "Windows (" + f.OSFamily + ")"
+		case f.CpuArchitecture == "ARM64":
+			what = "ARM64"
+		}
+		if what != "" {
+			s := f.Services[0].Name
+			ds.Errorf(s, ServicePath(s, "x-ecs.CapacityProviderStrategy"), "family %s runs on %s, which Fargate Spot does not offer (Spot runs Linux X86_64 tasks only); use FARGATE", f.Name, what)
+		}
+	}
+	if !windows {
+		return
+	}
+	for _, s := range f.Services {
+		for _, r := range windowsRefused {
+			if r.set(s) {
+				ds.Errorf(s.Name, ServicePath(s.Name, r.key), "cannot work on Windows: family %s runs on %s, and Windows containers on Fargate do not support %s; remove it", f.Name, f.OSFamily, r.key)
+			}
+		}
+	}
+}

@@ -23,6 +23,9 @@ type Options struct {
 	Parameters map[string]string
 	// Layout chooses one template or nested stacks (default: auto).
 	Layout Layout
+	// ControlTower adds a warning, by AWS Control Tower control ID, for
+	// each control the compose file must settle (ControlTowerFindings).
+	ControlTower bool
 }
 
 // Validator checks a loaded project and reports every problem it finds.
@@ -160,6 +163,9 @@ func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics)
 	}
 	var storage Diagnostics
 	warnVolumes(in.Project, m, &storage)
+	if opts.ControlTower {
+		storage = append(storage, ControlTowerFindings(m)...)
+	}
 	ds = place(append(storage, undeliveredFiles(m)...))
 	if ds.HasErrors() {
 		return nil, ds
@@ -169,6 +175,7 @@ func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics)
 	if ds.HasErrors() {
 		return nil, ds
 	}
+	t.Metadata = templateMetadata(in)
 	format := opts.Format
 	if format == "" {
 		format = YAML

@@ -206,6 +206,12 @@ func split(tree Tree, m *Model, name string, format Format) ([]Stack, error) {
 		}
 	}
 	for _, g := range s.groups {
+		g.id = nestedStackID(g.families, func(id string) bool {
+			_, ok := s.resources[id]
+			return ok || s.groupByID(id)
+		})
+	}
+	for _, g := range s.groups {
 		for id, r := range g.resources {
 			g.resources[id] = s.rewriteResource(r, g)
 		}
@@ -241,7 +247,17 @@ func split(tree Tree, m *Model, name string, format Format) ([]Stack, error) {
 }
 
 func (s *splitter) childFile(g *group) string {
-	return fmt.Sprintf("%s-%02d.%s", s.name, g.index, s.format)
+	return fmt.Sprintf("%s-%s.%s", s.name, nestedStackFile(g.families), s.format)
+}
+
+// groupByID says whether a nested stack already has the logical ID id.
+func (s *splitter) groupByID(id string) bool {
+	for _, g := range s.groups {
+		if g.id == id {
+			return true
+		}
+	}
+	return false
 }
 
 // familiesInOrder sorts families so that each comes after those its

@@ -199,12 +199,13 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 	pf.register(fs)
 	var outDir, format, layout string
 	var params []string
-	var strict, quiet bool
+	var strict, quiet, controlTower bool
 	var diagFormat string
 	var outFile string // -o NAME.yaml|.yml|.json: one template file
 	fs.BoolVar(&strict, "strict", false, "treat warnings as errors: any warning fails the run and nothing is written")
 	fs.BoolVarP(&quiet, "quiet", "q", false, "print errors only: no warnings, no summary")
 	fs.StringVar(&diagFormat, "diagnostics", "text", "how problems are printed on stderr: text, json (one object a line), github (workflow annotations) or sarif (a SARIF 2.1.0 log for code scanning); all but text print nothing else")
+	fs.BoolVar(&controlTower, "control-tower", false, "warn, by AWS Control Tower control ID, about each proactive control the compose file must settle (with --strict: fail)")
 	if write {
 		fs.StringVarP(&outDir, "output-dir", "o", "out", "directory for the templates, or - to print the template on stdout")
 		fs.StringVar(&format, "format", "yaml", "template format: yaml or json")
@@ -267,6 +268,8 @@ func runRender(args []string, stdout, stderr io.Writer, write bool) int {
 		Format:     render.Format(format),
 		Layout:     render.Layout(layout),
 		Parameters: values,
+		// AWS Control Tower proactive controls the compose file must settle.
+		ControlTower: controlTower,
 	}
 	out, ds := render.Render(context.Background(), opts)
 	var shown render.Diagnostics

@@ -2,8 +2,10 @@ package envoy_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -211,8 +213,9 @@ services:
 }
 
 const envoyGoldenBase = `{
-  "Name": "envoy", "Image": {"Ref": "EnvoyImage"}, "Essential": true, "Cpu": 128, "MemoryReservation": 256,
-  "Command": ["/bin/sh", "-c", "printf '%s' \"$ENVOY_BOOTSTRAP\" > /tmp/envoy.json && exec envoy -c /tmp/envoy.json --log-level info"],
+  "Name": "envoy", "Image": {"Ref": "EnvoyImage"}, "Essential": true, "Cpu": 128,
+  "EntryPoint": ["/bin/sh", "-c"], "Command": ["exec envoy --config-yaml \"$ENVOY_BOOTSTRAP\" --log-level info"],
+  "ReadonlyRootFilesystem": true,
   "Secrets": [{"Name": "ENVOY_BOOTSTRAP", "ValueFrom": {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${LikeEnvoyBootstrap}"}}],
   "PortMappings": [
     {"ContainerPort": 80, "Name": "tcp_80", "Protocol": "tcp"},
@@ -322,6 +325,13 @@ func TestEnvoySidecar(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rendertest.MustRender(t, envoyCompose(tc.extra))
 			cs := rendertest.Containers(t, r, "LikeTaskDefinition")
+			// The memory limit is the envoy's share of the task, as
+			// render's TestMemoryLimits checks; its reservation is 256.
+			if got, err := strconv.Atoi(fmt.Sprint(cs["envoy"]["Memory"])); err != nil || got < 256 {
+				t.Errorf("envoy memory limit %v, want at least its 256 MiB reservation", cs["envoy"]["Memory"])
+			}
+			delete(cs["envoy"], "Memory")
+			delete(cs["envoy"], "MemoryReservation")
 			rendertest.EqualJSON(t, "envoy container", cs["envoy"], envoyGolden(tc.envoyDeps))
 			rendertest.EqualJSON(t, "like listens on AppPort", cs["like"]["PortMappings"], `[{"ContainerPort": 8080, "Name": "tcp_8080", "Protocol": "tcp"}]`)
 			rendertest.EqualJSON(t, "like starts after envoy is healthy", cs["like"]["DependsOn"], tc.likeDeps)

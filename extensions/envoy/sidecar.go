@@ -25,7 +25,6 @@ const (
 	defaultAdminPort = 9901
 	defaultStatsPort = 9902
 	bootstrapSecret  = "ENVOY_BOOTSTRAP"
-	bootstrapFile    = "/tmp/envoy.json"
 	// maxParameterSize is what an advanced-tier SSM parameter holds.
 	maxParameterSize = 8192
 )
@@ -230,11 +229,18 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 	e := &render.Container{
 		Name:       ContainerName,
 		ImageParam: param,
-		// The image's entrypoint drops to the envoy user and runs this;
-		// the bootstrap arrives as a secret and Envoy reads it from a file.
-		Command: []string{"/bin/sh", "-c", fmt.Sprintf(`printf '%%s' "$%s" > %s && exec envoy -c %s --log-level info`, bootstrapSecret, bootstrapFile, bootstrapFile)},
-		Secrets: []render.ContainerSecret{{Name: bootstrapSecret, ValueFrom: arn}},
-		Ports:   envoyPorts,
+		// The bootstrap arrives as a secret and Envoy takes it from the
+		// command line (--config-yaml reads JSON too), so nothing is written
+		// and the root file system stays read-only (AWS Control Tower
+		// CT.ECS.PR.6). The shell is the entry point: the image's own
+		// entrypoint would chown /dev/stdout, which only root may do, and
+		// the container runs as the image's envoy user (CT.ECS.PR.3).
+		EntryPoint: []string{"/bin/sh", "-c"},
+		Command:    []string{fmt.Sprintf(`exec envoy --config-yaml "$%s" --log-level info`, bootstrapSecret)},
+		User:       "envoy",
+		ReadOnly:   true,
+		Secrets:    []render.ContainerSecret{{Name: bootstrapSecret, ValueFrom: arn}},
+		Ports:      envoyPorts,
 		// Envoy holds two sockets per proxied connection; ask for the
 		// Fargate maximum rather than rely on the platform's default.
 		Ulimits:           []render.Ulimit{{Name: "nofile", Soft: 65535, Hard: 65535}},
@@ -251,6 +257,7 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 		// cannot map a high port to a low one): Envoy would exit, and it is
 		// essential, so the task would never run. Keep it root, and say so.
 		e.Environment = map[string]string{"ENVOY_UID": "0"}
+		e.User = ""
 		ds.Warnf(s.Name, path, "Envoy listens on port %s, below 1024, which only root may bind: composex sets ENVOY_UID=0 so that the envoyproxy/envoy entrypoint keeps Envoy root instead of dropping to the envoy user; "+
 			"to run Envoy unprivileged, give %s a service port of 1024 or more (and AdminPort, StatsPort too)", joinPorts(low), s.Name)
 	}

@@ -168,6 +168,11 @@ func addNginxExporter(m *render.Model, f *render.Family, nginx string, port int,
 		Cpu:               32,
 		MemoryReservation: 64,
 		Essential:         false,
+		// The image's own USER 1001:1001 (render.ImageUsers), written out;
+		// a static binary that writes nothing (AWS Control Tower
+		// CT.ECS.PR.3, CT.ECS.PR.6).
+		User:     "1001:1001",
+		ReadOnly: true,
 	}
 	if !portTaken(f, port) {
 		// The compose file may already declare the exporter port on nginx

@@ -274,6 +274,11 @@ func addDaemon(m *render.Model, f *render.Family, image string) error {
 			Cpu:               32,
 			MemoryReservation: 256,
 			Essential:         false,
+			// The image's own user (USER xray, uid 10001, render.ImageUsers),
+			// written out, and nothing to write but stdout: AWS Control
+			// Tower's CT.ECS.PR.3 and CT.ECS.PR.6 pass.
+			User:     "10001",
+			ReadOnly: true,
 		}
 		if err := f.AddSidecar(d); err != nil {
 			return err

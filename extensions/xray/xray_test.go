@@ -2,8 +2,10 @@ package xray_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -23,7 +25,7 @@ const taskDefType = "AWS::ECS::TaskDefinition"
 // daemonGolden is the daemon sidecar of every family with x-xray: true.
 const daemonGolden = `{
   "Name": "xray-daemon", "Image": {"Ref": "XRayDaemonImage"}, "Essential": false,
-  "Cpu": 32, "MemoryReservation": 256,
+  "Cpu": 32, "User": "10001", "ReadonlyRootFilesystem": true,
   "Environment": [{"Name": "AWS_REGION", "Value": {"Ref": "AWS::Region"}}],
   "PortMappings": [
     {"ContainerPort": 2000, "Name": "xray_udp", "Protocol": "udp"},
@@ -51,7 +53,7 @@ func TestDaemonSidecar(t *testing.T) {
 	r := rendertest.MustRender(t, twoServices)
 	for _, fam := range []string{"Api", "Web"} {
 		cs := rendertest.Containers(t, r, fam+"TaskDefinition")
-		rendertest.EqualJSON(t, fam+" daemon", cs["xray-daemon"], daemonGolden)
+		rendertest.EqualJSON(t, fam+" daemon", daemonWithoutLimit(t, cs["xray-daemon"]), daemonGolden)
 		arns := r.Get(t, fam+"TaskRole", "AWS::IAM::Role")["ManagedPolicyArns"]
 		rendertest.EqualJSON(t, fam+" task role", arns, `[{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"}]`)
 	}
@@ -258,7 +260,7 @@ func TestMysfitsFixture(t *testing.T) {
 	r := rendertest.MustRender(t, string(data))
 	for _, fam := range []string{"Like", "Monolith"} {
 		cs := rendertest.Containers(t, r, fam+"TaskDefinition")
-		rendertest.EqualJSON(t, fam+" daemon", cs["xray-daemon"], daemonGolden)
+		rendertest.EqualJSON(t, fam+" daemon", daemonWithoutLimit(t, cs["xray-daemon"]), daemonGolden)
 	}
 	like := rendertest.Containers(t, r, "LikeTaskDefinition")
 	for _, app := range []string{"like", "metadata-proxy"} {
@@ -362,4 +364,17 @@ func TestDaemonSetsNoOTelVariables(t *testing.T) {
 			t.Errorf("the daemon's family got %s", n)
 		}
 	}
+}
+
+// daemonWithoutLimit checks the daemon's hard memory limit (at least its
+// 256 MiB reservation, render's TestMemoryLimits) and removes the memory
+// settings for the golden.
+func daemonWithoutLimit(t *testing.T, c map[string]any) map[string]any {
+	t.Helper()
+	if got, err := strconv.Atoi(fmt.Sprint(c["Memory"])); err != nil || got < 256 {
+		t.Errorf("xray-daemon memory limit %v, want at least its 256 MiB reservation", c["Memory"])
+	}
+	delete(c, "Memory")
+	delete(c, "MemoryReservation")
+	return c
 }
