@@ -166,11 +166,10 @@ var badCases = []badCase{
       AdditionalSecurityGroups:
         extra: sg-123
 `, "services.web.x-network.AdditionalSecurityGroups", 5, "AdditionalSecurityGroups is declared by compose-x but was never implemented"},
-	{"network two cloudmap namespaces", web + `    x-network:
+	{"network cloudmap namespace without a port", web + `    x-network:
       x-cloudmap:
-        a: {Port: 80}
-        b: {Port: 80}
-`, "services.web.x-network.x-cloudmap", 5, "takes at most 1 key(s)"},
+        a: {Name: web}
+`, "services.web.x-network.x-cloudmap.a", 6, "Port"},
 	{"network service connect with both forms", web + `    x-network:
       x-ecs_connect:
         Properties: {Enabled: true}
@@ -310,7 +309,7 @@ var badCases = []badCase{
 	{"cloudmap namespace without zone", web + `x-cloudmap:
   private:
     Description: mine
-`, "x-cloudmap.private", 5, "an x-cloudmap namespace has exactly one of ZoneName (create a private DNS namespace) or NamespaceId (use an existing one)"},
+`, "x-cloudmap.private", 5, "an x-cloudmap namespace has exactly one of ZoneName (or Name: create a private DNS namespace, or with Lookup use an existing one) or NamespaceId (use an existing one)"},
 	{"cloudmap zone not a dns name", web + `x-cloudmap:
   private:
     ZoneName: Internal_Example
