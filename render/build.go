@@ -112,6 +112,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 		wireDependencies(in, f, &ds)
 		m.Families = append(m.Families, f)
 	}
+	addSecretParameters(m, secrets)
 	familyDependencies(m, &ds)
 	refuseOneShotServices(m, &ds)
 	checkPortClashes(m, &ds)

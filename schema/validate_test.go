@@ -359,7 +359,7 @@ var badCases = []badCase{
   db:
     x-secrets:
       LinksTo: [EcsTaskRole]
-`, "secrets.db.x-secrets", 6, `missing required key "Name"`},
+`, "secrets.db.x-secrets", 6, "give Name or Lookup"},
 	{"secret unknown role", web + `secrets:
   db:
     x-secrets:
