@@ -72,8 +72,8 @@ var badCases = []badCase{
       Predefined:
         HighRamUsageAndMaxScaledOut:
           Settings:
-            Period: 45
-`, "services.web.x-alarms.Predefined.HighRamUsageAndMaxScaledOut.Settings.Period", 8, "AWS/ECS publishes one datapoint per minute, so the period is a multiple of 60 seconds; got an integer (45)"},
+            Period: 0
+`, "services.web.x-alarms.Predefined.HighRamUsageAndMaxScaledOut.Settings.Period", 8, "below the minimum of 1"},
 	{"alarms setting of the other alarm", web + `    x-alarms:
       Predefined:
         HighCpuUsageAndMaxScaledOut:
@@ -269,7 +269,7 @@ var badCases = []badCase{
   alerts:
     TopicArn: arn:aws:sns:eu-west-1:123456789012:alerts
     Properties: {}
-`, "x-sns.alerts", 5, "an x-sns topic has exactly one of Properties (a new topic, Properties: {} for the defaults) or TopicArn (an existing one)"},
+`, "x-sns.alerts", 5, "an x-sns topic has exactly one of Properties (a new topic, Properties: {} for the defaults), TopicArn (an existing one) or Lookup (an existing one, given as a parameter)"},
 	{"sns bad topic arn", web + `x-sns:
   alerts:
     TopicArn: arn:aws:sns:eu-west-1:alerts
