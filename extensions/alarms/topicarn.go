@@ -22,7 +22,7 @@ var (
 	// arn:aws:sns:REGION:ACCOUNT:topic/NAME) but never lets * or ? through,
 	// so a topic ARN cannot become an IAM wildcard.
 	reTopicName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
-	rePseudo   = regexp.MustCompile(`\$\{AWS::(Partition|Region|AccountId)\}`)
+	rePseudo    = regexp.MustCompile(`\$\{AWS::(Partition|Region|AccountId)\}`)
 )
 
 // topicArnValue is the template value of a topic ARN: the ARN itself, or
