@@ -262,9 +262,9 @@ var badCases = []badCase{
 	{"cluster use and lookup", web + `x-cluster:
   Use: a
   Lookup: {ClusterName: b}
-`, "x-cluster", 4, "x-cluster takes exactly one of Use: NAME or Lookup: {ClusterName: NAME}"},
+`, "x-cluster", 4, "x-cluster takes one of Use: NAME, Lookup: NAME (or {ClusterName: NAME}) or Properties (of the cluster the template creates)"},
 	{"cluster not a name", web + `x-cluster: 12
-`, "x-cluster", 4, "x-cluster is a cluster name, {Use: NAME} or {Lookup: {ClusterName: NAME}}; got an integer (12)"},
+`, "x-cluster", 4, "x-cluster is a cluster name, {Use: NAME}, {Lookup: NAME} or {Properties: ...}; got an integer (12)"},
 	{"sns topic with both forms", web + `x-sns:
   alerts:
     TopicArn: arn:aws:sns:eu-west-1:123456789012:alerts
