@@ -32,10 +32,10 @@ type XLogging struct {
 // properties of the cluster the template creates (compose-x's Properties,
 // MacroParameters).
 type XCluster struct {
-	Lookup          any                `json:"Lookup,omitempty"`
-	Use             string             `json:"Use,omitempty"`
-	Properties      any                `json:"Properties,omitempty"`
-	MacroParameters map[string]any     `json:"MacroParameters,omitempty"`
+	Lookup          any            `json:"Lookup,omitempty"`
+	Use             string         `json:"Use,omitempty"`
+	Properties      any            `json:"Properties,omitempty"`
+	MacroParameters map[string]any `json:"MacroParameters,omitempty"`
 }
 
 // clusterLookup is the mapping form of x-cluster.Lookup.
