@@ -461,49 +461,135 @@ func orderContainers(cs []*Container) []*Container {
 }
 
 // familyDependencies turns depends_on between services of different
-// families into an order between their ECS services, and refuses cycles
-// that the grouping into families creates.
+// families into an order between their ECS services (CloudFormation
+// DependsOn), and breaks every cycle that the grouping into families
+// creates, since CloudFormation refuses a template whose resources wait for
+// each other. compose-x renders such files (it orders families only when
+// depends_on names a family), so a cycle is not an error: one edge of it is
+// dropped, deterministically, with a warning naming the cycle and the
+// depends_on entries no longer honoured between the ECS services.
+//
+// Which edge goes: first one that only services in several task families
+// contribute where the dependency is also in one of their families (that
+// task already starts the containers in order, so only the copy in the
+// other family stops waiting); among equals, the first by family names.
 func familyDependencies(m *Model, ds *Diagnostics) {
+	edges := map[string]map[string]*familyEdge{}
 	for _, f := range m.Families {
-		deps := map[string]bool{}
+		edges[f.Name] = map[string]*familyEdge{}
 		for _, s := range f.Services {
 			for _, dep := range slices.Sorted(maps.Keys(s.DependsOn)) {
 				if f.Container(dep) != nil {
 					continue // in this family too: the task orders its containers
 				}
+				inOwnTask := sharesFamily(m, s.Name, dep)
 				for _, other := range m.FamiliesOf(dep) {
-					if other != f {
-						deps[other.Name] = true
+					if other == f {
+						continue
+					}
+					e := edges[f.Name][other.Name]
+					if e == nil {
+						e = &familyEdge{from: f.Name, to: other.Name, weak: true}
+						edges[f.Name][other.Name] = e
+					}
+					e.why = append(e.why, [2]string{s.Name, dep})
+					if !inOwnTask {
+						e.weak = false
 					}
 				}
 			}
 		}
-		f.DependsOn = slices.Sorted(maps.Keys(deps))
 	}
-	state := map[string]int{}
-	var visit func(f *Family, path []string) bool
-	visit = func(f *Family, path []string) bool {
-		switch state[f.Name] {
-		case 1:
-			ds.Errorf(f.Services[0].Name, ServicePath(f.Services[0].Name, "depends_on"), "families depend on each other in a cycle (%s): CloudFormation cannot order their services; move the services into one family or drop a depends_on", strings.Join(append(path, f.Name), " -> "))
-			return false
-		case 2:
-			return true
+	for {
+		cycle := findFamilyCycle(m, edges)
+		if cycle == nil {
+			break
 		}
-		state[f.Name] = 1
-		for _, d := range f.DependsOn {
-			if !visit(m.Family(d), append(path, f.Name)) {
-				return false
+		drop := cycle[0]
+		for _, e := range cycle[1:] {
+			if (e.weak && !drop.weak) || (e.weak == drop.weak && (e.from < drop.from || e.from == drop.from && e.to < drop.to)) {
+				drop = e
 			}
 		}
-		state[f.Name] = 2
-		return true
+		delete(edges[drop.from], drop.to)
+		names := []string{cycle[0].from}
+		for _, e := range cycle {
+			names = append(names, e.to)
+		}
+		var entries []string
+		for _, w := range drop.why {
+			entries = append(entries, w[0]+" -> "+w[1])
+		}
+		svc, dep := drop.why[0][0], drop.why[0][1]
+		why := "move the services into one family or drop a depends_on to choose which order holds"
+		if drop.weak {
+			why = "each of those services also runs in a task beside what it depends on, where the containers start in order"
+		}
+		ds.Warnf(svc, ServicePath(svc, "depends_on", Key(dep)),
+			"families depend on each other in a cycle (%s), which CloudFormation cannot create: the ECS service of family %s does not wait for family %s, so depends_on %s is not honoured between them; %s",
+			strings.Join(names, " -> "), drop.from, drop.to, strings.Join(entries, ", "), why)
 	}
 	for _, f := range m.Families {
-		if !visit(f, nil) {
-			return
+		f.DependsOn = slices.Sorted(maps.Keys(edges[f.Name]))
+	}
+}
+
+// familyEdge is one family's wait for another, with the depends_on entries
+// (service, dependency) that ask for it.
+type familyEdge struct {
+	from, to string
+	why      [][2]string
+	// weak: every service asking is in another family together with its
+	// dependency, so the dependency holds there as container order.
+	weak bool
+}
+
+// sharesFamily reports whether two services are in one task family.
+func sharesFamily(m *Model, a, b string) bool {
+	for _, f := range m.FamiliesOf(a) {
+		if f.Container(b) != nil {
+			return true
 		}
 	}
+	return false
+}
+
+// findFamilyCycle returns the edges of one cycle between families (the
+// first found, families and edges visited in a fixed order), nil when none.
+func findFamilyCycle(m *Model, edges map[string]map[string]*familyEdge) []*familyEdge {
+	state := map[string]int{}
+	var stack []*familyEdge
+	var cycle []*familyEdge
+	var visit func(name string) bool
+	visit = func(name string) bool {
+		state[name] = 1
+		for _, to := range slices.Sorted(maps.Keys(edges[name])) {
+			e := edges[name][to]
+			switch state[to] {
+			case 1: // on the current path: the cycle is the path from it, then e
+				start := 0
+				for start < len(stack) && stack[start].from != to {
+					start++
+				}
+				cycle = append(append([]*familyEdge{}, stack[start:]...), e)
+				return true
+			case 0:
+				stack = append(stack, e)
+				if visit(to) {
+					return true
+				}
+				stack = stack[:len(stack)-1]
+			}
+		}
+		state[name] = 2
+		return false
+	}
+	for _, f := range m.Families {
+		if state[f.Name] == 0 && visit(f.Name) {
+			return cycle
+		}
+	}
+	return nil
 }
 
 // warnVolumes tells, for each top-level volume that stays task storage (no

@@ -360,8 +360,9 @@ func TestCrossFamilyDependencies(t *testing.T) {
 
 func TestFamilyCycle(t *testing.T) {
 	// No cycle between services, but grouping a and d into one family makes
-	// one between families: app -> b -> app.
-	_, ds := buildYAML(t, `services:
+	// one between families: app -> b -> app. compose-x renders it (it orders
+	// families only by family name), so composex breaks it with a warning.
+	m, ds := buildYAML(t, `services:
   a:
     image: a
     depends_on: [b]
@@ -373,7 +374,69 @@ func TestFamilyCycle(t *testing.T) {
     image: d
     deploy: {labels: {ecs.task.family: app}}
 `)
-	wantError(t, ds, "a", "services.a.depends_on", "families depend on each other in a cycle (app -> b -> app)")
+	if ds.HasErrors() {
+		t.Fatalf("refused:\n%s", dump(ds))
+	}
+	// Both edges come from services in one family only: the first by family
+	// names (app -> b) goes, b still waits for app.
+	wantWarning(t, ds, "a", "services.a.depends_on.b", "families depend on each other in a cycle (app -> b -> app), which CloudFormation cannot create: the ECS service of family app does not wait for family b, so depends_on a -> b is not honoured between them; move the services into one family or drop a depends_on to choose which order holds")
+	if got := family(t, m, "app").DependsOn; len(got) != 0 {
+		t.Errorf("app depends on %v", got)
+	}
+	if got := family(t, m, "b").DependsOn; !reflect.DeepEqual(got, []string{"app"}) {
+		t.Errorf("b depends on %v, want [app]", got)
+	}
+}
+
+// TestFamilyCycleThroughSharedService is compose-x's blog.features.yml: rproxy
+// is in both families and depends on app01 (bignicefamily) and app02
+// (youtoo), and app02 depends on app01. The edge that only rproxy's copy
+// asks for (bignicefamily waits for youtoo, while rproxy already waits for
+// app02 inside youtoo's task) is the one dropped; youtoo still waits for
+// bignicefamily, as in compose-x. Inside each task, rproxy waits for the
+// containers beside it, by the ECS agent's rules (HEALTHY only for a
+// container with a health check).
+func TestFamilyCycleThroughSharedService(t *testing.T) {
+	src := `services:
+  app01:
+    image: nginx
+    deploy: {labels: {ecs.task.family: bignicefamily}}
+  app02:
+    image: nginx
+    depends_on: [app01]
+    deploy: {labels: {ecs.task.family: youtoo}}
+    healthcheck: {test: [CMD, curl, localhost:5000/ping]}
+  rproxy:
+    image: nginx
+    depends_on: [app01, app02]
+    deploy: {labels: {ecs.task.family: "bignicefamily,youtoo"}}
+`
+	m, ds := buildYAML(t, src)
+	if ds.HasErrors() {
+		t.Fatalf("refused:\n%s", dump(ds))
+	}
+	wantWarning(t, ds, "rproxy", "services.rproxy.depends_on.app02", "families depend on each other in a cycle (bignicefamily -> youtoo -> bignicefamily), which CloudFormation cannot create: the ECS service of family bignicefamily does not wait for family youtoo, so depends_on rproxy -> app02 is not honoured between them; each of those services also runs in a task beside what it depends on, where the containers start in order")
+	if got := family(t, m, "bignicefamily").DependsOn; len(got) != 0 {
+		t.Errorf("bignicefamily depends on %v", got)
+	}
+	if got := family(t, m, "youtoo").DependsOn; !reflect.DeepEqual(got, []string{"bignicefamily"}) {
+		t.Errorf("youtoo depends on %v, want [bignicefamily]", got)
+	}
+	for fam, want := range map[string][]ContainerDependency{
+		"bignicefamily": {{Container: "app01", Condition: "START"}},
+		"youtoo":        {{Container: "app02", Condition: "HEALTHY"}},
+	} {
+		if got := container(t, family(t, m, fam), "rproxy").DependsOn; !reflect.DeepEqual(got, want) {
+			t.Errorf("family %s: rproxy depends on %+v, want %+v", fam, got, want)
+		}
+	}
+	out, _ := mustRender(t, src, Options{})
+	resources := template(t, out)["Resources"].(map[string]any)
+	for id, want := range map[string]any{"YoutooService": []any{"BignicefamilyService"}, "BignicefamilyService": nil} {
+		if got := resources[id].(map[string]any)["DependsOn"]; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s DependsOn %v, want %v", id, got, want)
+		}
+	}
 }
 
 // A service in two families that depends on another service in the same

@@ -285,8 +285,12 @@ func convertLinuxSettings(s types.ServiceConfig, c *Container, ds *Diagnostics) 
 		switch {
 		case dropped[n]:
 			ds.Errorf(s.Name, path, "%s is both added and dropped", n)
+		case n == "ALL":
+			// compose-x passes ALL through and ECS refuses the task definition
+			// at deploy; the file still renders, without what Fargate refuses.
+			ds.Warnf(s.Name, path, "ALL is dropped: Fargate supports adding only %s; list it to add it", allowedList(fargateAddableCaps))
 		case !oneOf(n, fargateAddableCaps):
-			ds.Errorf(s.Name, path, "Fargate cannot add the capability %s; allowed: %s", n, allowedList(fargateAddableCaps))
+			ds.Warnf(s.Name, path, "%s is dropped: Fargate supports adding only %s", n, allowedList(fargateAddableCaps))
 		default:
 			c.CapAdd = append(c.CapAdd, n)
 		}

@@ -259,10 +259,21 @@ func TestCapabilities(t *testing.T) {
 		t.Fatalf("CAP_SYS_PTRACE: add %v\n%s", c.CapAdd, dump(ds))
 	}
 
-	c, ds = onlyContainer(t, svc("    cap_add: [SYS_PTRACE, NET_ADMIN]\n"))
-	wantError(t, ds, "web", "services.web.cap_add.1", "Fargate cannot add the capability NET_ADMIN; allowed: SYS_PTRACE")
+	// What Fargate refuses is dropped with a warning naming it (compose-x
+	// passes it on and ECS refuses the task definition at deploy).
+	c, ds = onlyContainer(t, svc("    cap_add: [NET_ADMIN, SYS_PTRACE, cap_sys_admin]\n"))
+	if ds.HasErrors() {
+		t.Fatalf("unexpected errors:\n%s", dump(ds))
+	}
+	wantWarning(t, ds, "web", "services.web.cap_add.0", "NET_ADMIN is dropped: Fargate supports adding only SYS_PTRACE")
+	wantWarning(t, ds, "web", "services.web.cap_add.2", "SYS_ADMIN is dropped: Fargate supports adding only SYS_PTRACE")
 	if !reflect.DeepEqual(c.CapAdd, []string{"SYS_PTRACE"}) {
 		t.Fatalf("add %v", c.CapAdd)
+	}
+	c, ds = onlyContainer(t, svc("    cap_add: [ALL]\n"))
+	wantWarning(t, ds, "web", "services.web.cap_add.0", "ALL is dropped: Fargate supports adding only SYS_PTRACE; list it to add it")
+	if len(c.CapAdd) != 0 {
+		t.Fatalf("ALL: add %v", c.CapAdd)
 	}
 
 	_, ds = onlyContainer(t, svc("    cap_add: [SYS_PTRACE]\n    cap_drop: [SYS_PTRACE]\n"))

@@ -71,7 +71,7 @@ var agreeCases = []agreeCase{
 	{"target 100", scalingCase("Range: \"1-4\"\nTargetScaling: {CpuTarget: 100}"), true, ""},
 	{"target above 100", scalingCase("Range: \"1-4\"\nTargetScaling: {CpuTarget: 100.5}"), false, "a target is a utilisation percentage, above 0 and at most 100"},
 	{"target zero", scalingCase("Range: \"1-4\"\nTargetScaling: {MemoryTarget: 0}"), false, "a target is a utilisation percentage, above 0 and at most 100"},
-	{"no target", scalingCase("Range: \"1-4\"\nTargetScaling: {ScaleInCooldown: 60}"), false, "give CpuTarget, MemoryTarget or both"},
+	{"no target (compose-x makes no policy: a warning)", scalingCase("Range: \"1-4\"\nTargetScaling: {ScaleInCooldown: 60}"), true, ""},
 	{"cooldowns and DisableScaleIn", scalingCase("Range: \"1-4\"\nTargetScaling: {CpuTarget: 50, ScaleInCooldown: 0, ScaleOutCooldown: 86400, DisableScaleIn: true}"), true, ""},
 	{"cooldown above a day", scalingCase("Range: \"1-4\"\nTargetScaling: {CpuTarget: 50, ScaleOutCooldown: 86401}"), false, "86401 is above the maximum of 86400; allowed: 0 to 86400"},
 	// Whether the service is behind an ALB is judged when x-elbv2 has built
@@ -95,7 +95,11 @@ ScheduledActions:
     Schedule: at(2026-12-24T18:00:00)
     StartTime: "2026-12-01T00:00:00"
     ScalableTargetAction: {MinCapacity: 2}`), true, ""},
-	{"action name with a space", scalingCase("Range: \"1-4\"\nScheduledActions:\n  - {ScheduledActionName: night shift, Schedule: rate(1 day), ScalableTargetAction: {MinCapacity: 0}}"), false, "not a scheduled action name"},
+	{"action name with a space (the API allows it)", scalingCase("Range: \"1-4\"\nScheduledActions:\n  - {ScheduledActionName: night shift, Schedule: rate(1 day), ScalableTargetAction: {MinCapacity: 0}}"), true, ""},
+	{"action name with a slash", scalingCase("Range: \"1-4\"\nScheduledActions:\n  - {ScheduledActionName: night/shift, Schedule: rate(1 day), ScalableTargetAction: {MinCapacity: 0}}"), false, "not a scheduled action name"},
+	{"action name ending with a space", scalingCase("Range: \"1-4\"\nScheduledActions:\n  - {ScheduledActionName: 'night ', Schedule: rate(1 day), ScalableTargetAction: {MinCapacity: 0}}"), false, "not a scheduled action name"},
+	{"compose-x's rate(1h) (written out, a warning)", scalingCase("Range: \"1-4\"\nScheduledActions:\n  - {ScheduledActionName: a, Schedule: rate(1h), ScalableTargetAction: {MinCapacity: 0}}"), true, ""},
+	{"rate in weeks", scalingCase("Range: \"1-4\"\nScheduledActions:\n  - {ScheduledActionName: a, Schedule: rate(1w), ScalableTargetAction: {MinCapacity: 0}}"), false, "not a schedule"},
 	{"action name too long", scalingCase("Range: \"1-4\"\nScheduledActions:\n  - {ScheduledActionName: " + strings.Repeat("n", 201) + ", Schedule: rate(1 day), ScalableTargetAction: {MinCapacity: 0}}"), false, "not a scheduled action name"},
 	{"action without name", scalingCase("Range: \"1-4\"\nScheduledActions:\n  - {Schedule: rate(1 day), ScalableTargetAction: {MinCapacity: 0}}"), false, `missing required key "ScheduledActionName"`},
 	{"action without schedule", scalingCase("Range: \"1-4\"\nScheduledActions:\n  - {ScheduledActionName: a, ScalableTargetAction: {MinCapacity: 0}}"), false, `missing required key "Schedule"`},

@@ -232,10 +232,6 @@ var badCases = []badCase{
         UseLatest: true
         OverrideImage: public.ecr.aws/cloudwatch-agent/cloudwatch-agent:1.300049.1
 `, "services.web.x-monitoring.CWAgentCollectEmf", 5, "give OverrideImage or UseLatest, not both"},
-	{"monitoring digest refused", web + `    x-monitoring:
-      CWAgentCollectEmf:
-        InterpolateWithDigest: true
-`, "services.web.x-monitoring.CWAgentCollectEmf.InterpolateWithDigest", 6, "composex renders offline"},
 	// x-appmesh
 	{"appmesh refused in a service", web + `    x-appmesh:
       Node: web
@@ -325,11 +321,6 @@ var badCases = []badCase{
         - IPv4: 10.0.0.0/8
           Protocol: icmp
 `, "services.web.x-network.Egress.0.Protocol", 7, `"icmp" is not allowed; allowed: "tcp", "udp", "all"`},
-	{"monitoring digest true refused", web + `    x-monitoring:
-      CWAgentCollectEmf:
-        OverrideImage: public.ecr.aws/cloudwatch-agent/cloudwatch-agent:1.300049.1
-        InterpolateWithDigest: true
-`, "services.web.x-monitoring.CWAgentCollectEmf.InterpolateWithDigest", 7, "InterpolateWithDigest needs registry access and composex renders offline"},
 	{"alarms notify on list", web + `x-alarms:
   busy:
     Topics:

@@ -89,8 +89,8 @@ func TestRenderInputErrorWritesNothing(t *testing.T) {
 	}{
 		{"refused key", good + "    privileged: true\n", nil,
 			`error: service "web": services.web.privileged: cannot work on Fargate: Fargate does not run privileged containers`},
-		{"model error", good + "    cap_add: [NET_ADMIN]\n", nil,
-			`services.web.cap_add.0: Fargate cannot add the capability NET_ADMIN`},
+		{"model error", good + "    cap_add: [SYS_PTRACE]\n    cap_drop: [SYS_PTRACE]\n", nil,
+			`services.web.cap_add.0: SYS_PTRACE is both added and dropped`},
 		{"unknown --param", good, []string{"--param", "Nope=1"},
 			"--param Nope: the template has no such parameter"},
 		{"YAML syntax", "services:\n  web:\n    image: nginx\n   bad: x\n", nil,

@@ -5,6 +5,7 @@ package monitoring
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -69,9 +70,23 @@ func read(s types.ServiceConfig, ds *render.Diagnostics) (image string, on bool)
 		return "", false
 	}
 	path += ".CWAgentCollectEmf"
+	if t.InterpolateWithDigest {
+		// compose-x asks the registry for the tag's digest while it renders;
+		// composex renders offline. The agent image it pins is an exact
+		// release tag, so the task still runs one known build; the warning
+		// says how to pin by digest (and makes --strict refuse the file).
+		image := render.CloudWatchAgentImage
+		switch {
+		case t.OverrideImage != "":
+			image = t.OverrideImage
+		case t.UseLatest:
+			image = LatestAgentImage
+		}
+		if !strings.Contains(image, "@sha256:") {
+			ds.Warnf(s.Name, path+".InterpolateWithDigest", "ignored: looking up the digest of %s needs registry access and composex renders offline, so the agent runs that tag; to pin by digest, put it in OverrideImage (image@sha256:...)", image)
+		}
+	}
 	switch {
-	case t.InterpolateWithDigest:
-		ds.Errorf(s.Name, path+".InterpolateWithDigest", "looking up an image digest needs registry access and composex renders offline; put the digest in OverrideImage (image@sha256:...)")
 	case t.UseLatest && t.OverrideImage != "":
 		ds.Errorf(s.Name, path, "give either UseLatest or OverrideImage, not both")
 	case t.UseLatest:

@@ -16,8 +16,6 @@ func TestRefused(t *testing.T) {
 	cases := []struct{ name, block, path, msg string }{
 		{"UseLatest and OverrideImage", "{UseLatest: true, OverrideImage: \"example/agent:1\"}", p,
 			"give either UseLatest or OverrideImage, not both"},
-		{"InterpolateWithDigest", "{InterpolateWithDigest: true}", p + ".InterpolateWithDigest",
-			"looking up an image digest needs registry access and composex renders offline; put the digest in OverrideImage (image@sha256:...)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -36,6 +34,40 @@ func TestRefused(t *testing.T) {
     x-monitoring: {CWAgentCollectEmf: {OverrideImage: "example/agent:2"}}
 `, nil, "services.b.x-monitoring.CWAgentCollectEmf", "family shop: b asks for agent image example/agent:2 but a for example/agent:1; a task has one agent")
 	})
+}
+
+// TestInterpolateWithDigest: compose-x resolves the agent image's digest
+// while rendering; composex renders offline, so the flag is ignored with a
+// warning that names the image the agent runs, unless that image is
+// already pinned by digest.
+func TestInterpolateWithDigest(t *testing.T) {
+	const p = "services.app.x-monitoring.CWAgentCollectEmf.InterpolateWithDigest"
+	cases := []struct{ name, block, msg string }{
+		{"pinned default", "{InterpolateWithDigest: true}",
+			"ignored: looking up the digest of " + render.CloudWatchAgentImage + " needs registry access and composex renders offline, so the agent runs that tag; to pin by digest, put it in OverrideImage (image@sha256:...)"},
+		{"override tag", "{InterpolateWithDigest: true, OverrideImage: \"example/agent:1\"}",
+			"ignored: looking up the digest of example/agent:1 needs registry access and composex renders offline, so the agent runs that tag; to pin by digest, put it in OverrideImage (image@sha256:...)"},
+		{"override digest", "{InterpolateWithDigest: true, OverrideImage: \"example/agent@sha256:" + strings.Repeat("a", 64) + "\"}", ""},
+		{"false", "{InterpolateWithDigest: false}", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rendertest.Render(t, "services:\n  app:\n    image: busybox\n    x-monitoring:\n      CWAgentCollectEmf: "+tc.block+"\n")
+			if r.Template == "" {
+				t.Fatalf("refused:\n%s", r.Diags.Error())
+			}
+			d := rendertest.Find(r.Diags, render.Warning, p)
+			switch {
+			case tc.msg == "" && d != nil:
+				t.Errorf("unexpected warning: %s", d.Message)
+			case tc.msg != "" && (d == nil || d.Message != tc.msg || d.Service != "app"):
+				t.Errorf("warning %+v\nwant %q", d, tc.msg)
+			}
+			if len(r.Of("AWS::ECS::TaskDefinition")) != 1 {
+				t.Errorf("task definitions: %v", r.Of("AWS::ECS::TaskDefinition"))
+			}
+		})
+	}
 }
 
 func containers(res map[string]rendertest.Resource, family string) map[string]map[string]any {

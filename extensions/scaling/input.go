@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -66,10 +67,64 @@ const (
 )
 
 var (
-	reRange      = regexp.MustCompile(`^\s*(\d+)\s*-\s*(\d+)\s*$`)
-	reActionName = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,200}$`)
-	reSchedule   = regexp.MustCompile(`^(at\([0-9T:-]+\)|rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$`)
+	reRange    = regexp.MustCompile(`^\s*(\d+)\s*-\s*(\d+)\s*$`)
+	reSchedule = regexp.MustCompile(`^(at\([0-9T:-]+\)|rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$`)
+	// reShortRate is a rate written with a unit abbreviation, as compose-x's
+	// use-cases do (rate(1h)): compose-x passes it through and Application
+	// Auto Scaling refuses it at deploy; composex writes the unit out.
+	reShortRate = regexp.MustCompile(`^rate\(\s*([1-9][0-9]*)\s*(m|min|mins|h|hr|hrs|d)\s*\)$`)
 )
+
+// MaxActionNameLen is the longest scheduled action name composex accepts
+// (the API allows 256; the margin leaves room for AddServiceName's prefix).
+const MaxActionNameLen = 200
+
+// shortUnits maps the abbreviations reShortRate accepts to the API's unit.
+var shortUnits = map[string]string{"m": "minute", "min": "minute", "mins": "minute", "h": "hour", "hr": "hour", "hrs": "hour", "d": "day"}
+
+// NormalizeSchedule writes a rate with an abbreviated unit the way
+// Application Auto Scaling accepts it (rate(value unit), unit one of
+// minute, minutes, hour, hours, day, days; singular for 1): rate(1h) is
+// rate(1 hour), rate(30m) is rate(30 minutes). ok is false when s is not
+// such an abbreviation; s is then returned trimmed and unchanged.
+func NormalizeSchedule(s string) (out string, ok bool) {
+	s = strings.TrimSpace(s)
+	m := reShortRate.FindStringSubmatch(s)
+	if m == nil {
+		return s, false
+	}
+	unit := shortUnits[m[2]]
+	if m[1] != "1" {
+		unit += "s"
+	}
+	return "rate(" + m[1] + " " + unit + ")", true
+}
+
+// CheckActionName applies ScheduledActionName's rule of the Application
+// Auto Scaling API (PutScheduledAction): any characters except control
+// characters and ':', '/' or '|', not starting or ending with a space, here
+// at most MaxActionNameLen. Spaces inside are allowed ("Bump The Max"). The
+// name lands only in the ScheduledActionName property (inside Fn::Sub with
+// ${ escaped when MacroParameters add a prefix), never in a logical ID.
+func CheckActionName(n string) error {
+	const allowed = "1 to 200 characters, no control character, no ':', '/' or '|', no space at either end"
+	switch {
+	case n == "":
+		return fmt.Errorf("the name is empty; allowed: %s", allowed)
+	case !utf8.ValidString(n):
+		return fmt.Errorf("%q is not valid UTF-8; allowed: %s", n, allowed)
+	case utf8.RuneCountInString(n) > MaxActionNameLen:
+		return fmt.Errorf("%q is %d characters long; allowed: %s", n, utf8.RuneCountInString(n), allowed)
+	case strings.HasPrefix(n, " ") || strings.HasSuffix(n, " "):
+		return fmt.Errorf("%q starts or ends with a space; allowed: %s", n, allowed)
+	}
+	for _, r := range n {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == ':' || r == '/' || r == '|' {
+			return fmt.Errorf("%q holds %q; allowed: %s", n, r, allowed)
+		}
+	}
+	return nil
+}
 
 // ParseRange reads "min-max".
 func ParseRange(s string) (lo, hi int, err error) {
@@ -120,11 +175,19 @@ func read(s types.ServiceConfig, ds *render.Diagnostics) *XScaling {
 		checkCooldown(s.Name, p+".ScaleInCooldown", t.ScaleInCooldown, ds)
 		checkCooldown(s.Name, p+".ScaleOutCooldown", t.ScaleOutCooldown, ds)
 		if t.CpuTarget == nil && t.MemoryTarget == nil && t.TgtTargetsCount == nil {
-			ds.Errorf(s.Name, p, "give CpuTarget, MemoryTarget or both: without a target nothing tracks")
+			// compose-x's schema allows a TargetScaling without a target and
+			// makes no policy for it; inventing a target would scale on a
+			// number the user never chose.
+			ds.Warnf(s.Name, p, "no CpuTarget, MemoryTarget or TgtTargetsCount: no target tracking policy is made (as in compose-x), so DisableScaleIn and the cooldowns apply to nothing; give a target to track one")
 		}
 	}
 	names := map[string]int{}
 	for i, a := range x.ScheduledActions {
+		if n, ok := NormalizeSchedule(a.Schedule); ok {
+			ds.Warnf(s.Name, fmt.Sprintf("%s.ScheduledActions.%d.Schedule", path, i), "%q is written %q: Application Auto Scaling accepts rate(value unit) with unit minute(s), hour(s) or day(s) only", a.Schedule, n)
+			a.Schedule = n
+			x.ScheduledActions[i].Schedule = n
+		}
 		checkAction(s.Name, fmt.Sprintf("%s.ScheduledActions.%d", path, i), a, ds)
 		if j, dup := names[a.ScheduledActionName]; dup && a.ScheduledActionName != "" {
 			ds.Errorf(s.Name, fmt.Sprintf("%s.ScheduledActions.%d.ScheduledActionName", path, i), "%q is already the name of scheduled action %d; names must be unique", a.ScheduledActionName, j)
@@ -147,8 +210,8 @@ func checkCooldown(service, path string, v *int, ds *render.Diagnostics) {
 }
 
 func checkAction(service, path string, a ScheduledAction, ds *render.Diagnostics) {
-	if !reActionName.MatchString(a.ScheduledActionName) {
-		ds.Errorf(service, path+".ScheduledActionName", "%q is not a scheduled action name: 1 to 200 letters, digits, '-', '_' or '.'", a.ScheduledActionName)
+	if err := CheckActionName(a.ScheduledActionName); err != nil {
+		ds.Errorf(service, path+".ScheduledActionName", "not a scheduled action name: %v", err)
 	}
 	if !reSchedule.MatchString(strings.TrimSpace(a.Schedule)) {
 		ds.Errorf(service, path+".Schedule", "%q is not a schedule; write at(yyyy-mm-ddThh:mm:ss), rate(N minutes|hours|days) or cron(minutes hours day-of-month month day-of-week year)", a.Schedule)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/composex/composex/extensions/internal/rendertest"
+	"github.com/composex/composex/extensions/scaling"
 	"github.com/composex/composex/render"
 )
 
@@ -40,8 +41,18 @@ func TestRefused(t *testing.T) {
 			"0 is out of range: a target is a utilisation percentage, above 0 and at most 100"},
 		{"request count without load balancer", "Range: \"1-4\"\nTargetScaling: {TgtTargetsCount: 100}", "services.web.x-scaling.TargetScaling.TgtTargetsCount",
 			"request count per target needs family web behind an application load balancer the stack creates: add it to a listener of x-elbv2"},
-		{"no target", "Range: \"1-4\"\nTargetScaling: {ScaleInCooldown: 60}", "services.web.x-scaling.TargetScaling",
-			"give CpuTarget, MemoryTarget or both: without a target nothing tracks"},
+		{"schedule name with a colon", "Range: \"1-4\"\nScheduledActions: [{ScheduledActionName: 'up:now', Schedule: 'rate(1 day)', ScalableTargetAction: {MinCapacity: 1}}]",
+			"services.web.x-scaling.ScheduledActions.0.ScheduledActionName",
+			`not a scheduled action name: "up:now" holds ':'; allowed: 1 to 200 characters, no control character, no ':', '/' or '|', no space at either end`},
+		{"schedule name with a trailing space", "Range: \"1-4\"\nScheduledActions: [{ScheduledActionName: 'up ', Schedule: 'rate(1 day)', ScalableTargetAction: {MinCapacity: 1}}]",
+			"services.web.x-scaling.ScheduledActions.0.ScheduledActionName",
+			`not a scheduled action name: "up " starts or ends with a space; allowed: 1 to 200 characters, no control character, no ':', '/' or '|', no space at either end`},
+		{"schedule name with a tab", "Range: \"1-4\"\nScheduledActions: [{ScheduledActionName: \"a\\tb\", Schedule: 'rate(1 day)', ScalableTargetAction: {MinCapacity: 1}}]",
+			"services.web.x-scaling.ScheduledActions.0.ScheduledActionName",
+			`not a scheduled action name: "a\tb" holds '\t'; allowed: 1 to 200 characters, no control character, no ':', '/' or '|', no space at either end`},
+		{"rate with an unknown unit", "Range: \"1-4\"\nScheduledActions: [{ScheduledActionName: night, Schedule: 'rate(1w)', ScalableTargetAction: {MinCapacity: 1}}]",
+			"services.web.x-scaling.ScheduledActions.0.Schedule",
+			`"rate(1w)" is not a schedule; write at(yyyy-mm-ddThh:mm:ss), rate(N minutes|hours|days) or cron(minutes hours day-of-month month day-of-week year)`},
 		{"negative cooldown", "Range: \"1-4\"\nTargetScaling: {CpuTarget: 50, ScaleOutCooldown: -1}", "services.web.x-scaling.TargetScaling.ScaleOutCooldown",
 			"-1 is out of range: a cooldown is 0 to 86400 seconds"},
 		{"unknown key", "Range: \"1-4\"\nTargetScaling: {CpuTargett: 50}", "services.web.x-scaling",
@@ -75,6 +86,82 @@ func TestRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNormalizeSchedule: a rate with an abbreviated unit (compose-x's
+// use-cases write rate(1h)) becomes the form Application Auto Scaling
+// accepts, rate(value unit) with unit minute(s), hour(s) or day(s); every
+// other schedule is left as written.
+func TestNormalizeSchedule(t *testing.T) {
+	cases := []struct {
+		in, out string
+		ok      bool
+	}{
+		{"rate(1h)", "rate(1 hour)", true},
+		{"rate(2h)", "rate(2 hours)", true},
+		{" rate(30m) ", "rate(30 minutes)", true},
+		{"rate(1 min)", "rate(1 minute)", true},
+		{"rate(5mins)", "rate(5 minutes)", true},
+		{"rate(12hrs)", "rate(12 hours)", true},
+		{"rate(1d)", "rate(1 day)", true},
+		{"rate(7d)", "rate(7 days)", true},
+		{"rate(1 hour)", "rate(1 hour)", false},
+		{"rate(0h)", "rate(0h)", false},
+		{"rate(1w)", "rate(1w)", false},
+		{"cron(0 20 * * ? *)", "cron(0 20 * * ? *)", false},
+	}
+	for _, tc := range cases {
+		out, ok := scaling.NormalizeSchedule(tc.in)
+		if out != tc.out || ok != tc.ok {
+			t.Errorf("NormalizeSchedule(%q) = %q, %v; want %q, %v", tc.in, out, ok, tc.out, tc.ok)
+		}
+	}
+}
+
+// TestComposeXForms: what compose-x's blog.features.yml writes renders,
+// each repair with its warning at its key: rate(1h) is written out, a name
+// with spaces (the API allows them) is kept as is, and a TargetScaling
+// without a target makes no policy.
+func TestComposeXForms(t *testing.T) {
+	r := rendertest.Render(t, `
+services:
+  web:
+    image: nginx
+    x-scaling:
+      Range: "1-5"
+      TargetScaling: {DisableScaleIn: true}
+      ScheduledActions:
+        - {ScheduledActionName: Bump The Max, Schedule: rate(1h), Timezone: Europe/London, ScalableTargetAction: {MaxCapacity: 4}}
+        - {ScheduledActionName: "Night $${x}", Schedule: rate(1 day), ScalableTargetAction: {MaxCapacity: 2}, MacroParameters: {AddServiceName: true}}
+`)
+	if r.Template == "" {
+		t.Fatalf("refused:\n%s", r.Diags.Error())
+	}
+	warnings := map[string]string{
+		"services.web.x-scaling.ScheduledActions.0.Schedule": `"rate(1h)" is written "rate(1 hour)": Application Auto Scaling accepts rate(value unit) with unit minute(s), hour(s) or day(s) only`,
+		"services.web.x-scaling.TargetScaling":               "no CpuTarget, MemoryTarget or TgtTargetsCount: no target tracking policy is made (as in compose-x), so DisableScaleIn and the cooldowns apply to nothing; give a target to track one",
+	}
+	for path, msg := range warnings {
+		d := rendertest.Find(r.Diags, render.Warning, path)
+		if d == nil || d.Message != msg || d.Service != "web" {
+			t.Errorf("warning at %s: %+v\nwant %q", path, d, msg)
+		}
+	}
+	st := r.Get(t, "WebScalableTarget", targetType)
+	actions := st["ScheduledActions"].([]any)
+	bump := actions[0].(map[string]any)
+	if bump["ScheduledActionName"] != "Bump The Max" || bump["Schedule"] != "rate(1 hour)" {
+		t.Errorf("action 0: %v", bump)
+	}
+	// The name is data inside Fn::Sub: ${ is escaped, never a reference.
+	night := actions[1].(map[string]any)["ScheduledActionName"].(map[string]any)["Fn::Sub"]
+	if night != "${WebService.Name}.Night ${!x}" {
+		t.Errorf("action 1 name: %v", night)
+	}
+	if len(r.Of(policyType)) != 0 {
+		t.Errorf("policies without a target: %v", r.Of(policyType))
+	}
+	rendertest.CfnLint(t, r.Template)
 }
 
 // TestAllServicesReported: Validate reports the problems of every service.
