@@ -38,7 +38,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 		Conditions:        map[string]any{},
 		PersistentVolumes: map[string]bool{},
 	}
-	m.ClusterName = readXCluster(p.Extensions["x-cluster"], &ds)
+	readXCluster(p.Extensions["x-cluster"], m, &ds)
 	checkComposeXReferences(p, &ds)
 
 	names := make([]string, 0, len(p.Services))
@@ -112,6 +112,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 		wireDependencies(in, f, &ds)
 		m.Families = append(m.Families, f)
 	}
+	addSecretParameters(m, secrets)
 	familyDependencies(m, &ds)
 	refuseOneShotServices(m, &ds)
 	checkPortClashes(m, &ds)

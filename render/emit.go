@@ -69,8 +69,12 @@ func Emit(m *Model) (*cloudformation.Template, Diagnostics) {
 	t.Description = fmt.Sprintf("ECS on Fargate for the compose project %s, rendered by composex", m.Name)
 	t.Parameters[ParamVpcId] = cloudformation.Parameter{Type: "AWS::EC2::VPC::Id", Description: str("VPC the services run in")}
 	t.Parameters[ParamSubnetIds] = cloudformation.Parameter{Type: "List<AWS::EC2::Subnet::Id>", Description: str("Subnets of the VPC for the tasks' network interfaces")}
+	clusterDesc := "Existing ECS cluster to run in; empty to create one"
+	if m.ClusterNote != "" {
+		clusterDesc += " (" + m.ClusterNote + ")"
+	}
 	t.Parameters[ParamClusterName] = cloudformation.Parameter{Type: "String", Default: m.ClusterName,
-		Description: str("Existing ECS cluster to run in; empty to create one")}
+		Description: str(clusterDesc)}
 	for _, name := range slices.Sorted(maps.Keys(m.Parameters)) {
 		p := m.Parameters[name]
 		cp := cloudformation.Parameter{Type: p.Type, Description: str(p.Description)}
@@ -91,6 +95,9 @@ func Emit(m *Model) (*cloudformation.Template, Diagnostics) {
 		ClusterSettings:            []ecs.Cluster_ClusterSettings{{Name: str("containerInsights"), Value: str("enabled")}},
 		Tags:                       []tags.Tag{{Key: "composex:project", Value: m.Name}},
 		AWSCloudFormationCondition: CondCreateCluster,
+	}
+	for _, hook := range m.ClusterHooks {
+		hook(t.Resources[ResCluster].(*ecs.Cluster))
 	}
 	add := func(id string, r cloudformation.Resource) {
 		if _, dup := t.Resources[id]; dup {

@@ -20,6 +20,11 @@ type Model struct {
 	// ClusterName is the default of the ClusterName parameter: empty means
 	// composex creates the cluster.
 	ClusterName string
+	// ClusterNote is added to the ClusterName parameter's description (how
+	// x-cluster chose its default); ClusterHooks set properties of the
+	// cluster the template creates (x-cluster.Properties).
+	ClusterNote  string
+	ClusterHooks []func(*ecs.Cluster)
 	// Resources are project-level resources that extensions add (topics,
 	// namespaces, alarms that span families), by logical ID.
 	Resources map[string]cloudformation.Resource

@@ -15,6 +15,28 @@ import (
 type secretSpec struct {
 	XSecret
 	arn string // ARN or ${AWS::...} template of the ARN, without JSON key
+	// param is the template parameter that stands for the secret's ARN
+	// when x-secrets has a Lookup (arn is then ${param}); used is set
+	// once a service lists the secret, so that only those parameters are
+	// asked for.
+	param       string
+	description string
+	used        bool
+}
+
+// SecretArnParam is the template parameter that holds the full ARN of the
+// secret behind a compose secret whose x-secrets has a Lookup: compose-x
+// finds it by name and tags with an AWS call, composex renders offline.
+func SecretArnParam(name string) string { return LogicalName(name) + "SecretArn" }
+
+// addSecretParameters declares the ARN parameter of every looked-up
+// secret a service uses.
+func addSecretParameters(m *Model, specs map[string]*secretSpec) {
+	for _, name := range slices.Sorted(maps.Keys(specs)) {
+		if sp := specs[name]; sp.param != "" && sp.used {
+			_ = m.AddParameter(sp.param, Parameter{Type: "String", MinLength: 1, Description: sp.description})
+		}
+	}
 }
 
 var (
@@ -45,7 +67,7 @@ func readSecrets(p *types.Project, ds *Diagnostics) map[string]*secretSpec {
 			continue
 		}
 		if x.Lookup != nil {
-			ds.Errorf("", path+".Lookup", "finding a secret by tags needs AWS access and composex renders offline; give its Name or ARN")
+			out[name] = lookupSecret(name, path, x, ds)
 			continue
 		}
 		switch {
@@ -69,32 +91,57 @@ func readSecrets(p *types.Project, ds *Diagnostics) map[string]*secretSpec {
 		if !strings.HasPrefix(x.Name, "arn:") {
 			spec.arn = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:" + x.Name
 		}
-		for i, k := range x.JsonKeys {
-			kp := path + ".JsonKeys." + itoa(i)
-			if k.SecretKey == "" {
-				ds.Errorf("", kp+".SecretKey", "the key inside the JSON secret is required")
-			}
-			if strings.Contains(k.SecretKey, ":") {
-				ds.Errorf("", kp+".SecretKey", "%q: a JSON key cannot hold ':' (ECS reads valueFrom as ARN:KEY:STAGE:VERSION)", k.SecretKey)
-			}
-			if k.Transform != "" && !oneOf(k.Transform, transforms) {
-				ds.Errorf("", kp+".Transform", "%q is not a transform; allowed: %s", k.Transform, allowedList(transforms))
-			}
-			if k.VarName != "" && !reEnvName.MatchString(k.VarName) {
-				ds.Errorf("", kp+".VarName", "%q is not a valid environment variable name", k.VarName)
-			}
-		}
-		for i, l := range x.LinksTo {
-			if !oneOf(l, secretLinks) {
-				ds.Errorf("", path+".LinksTo."+itoa(i), "%q is not a role of the family; allowed: %s", l, allowedList(secretLinks))
-			}
-		}
-		if x.KmsKeyId != "" && !reKmsArn.MatchString(x.KmsKeyId) && !reKmsKeyId.MatchString(x.KmsKeyId) {
-			ds.Errorf("", path+".KmsKeyId", "%q is neither a KMS key ID nor a key ARN (IAM cannot grant kms:Decrypt through an alias)", x.KmsKeyId)
-		}
+		checkSecretOptions(path, x, ds)
 		out[name] = spec
 	}
 	return out
+}
+
+// lookupSecret is a secret that compose-x finds by name and tags: its full
+// ARN becomes a template parameter, and the grants name that value only.
+func lookupSecret(name, path string, x XSecret, ds *Diagnostics) *secretSpec {
+	param := SecretArnParam(name)
+	what := "the secret"
+	if x.Name != "" && !strings.Contains(x.Name, "${") {
+		what = "the secret " + x.Name
+	}
+	desc := "Full ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-xxxxxx) of " + what + " in AWS Secrets Manager for the compose secret " + name +
+		" (secrets." + name + ".x-secrets.Lookup: compose-x finds it with an AWS call, composex renders offline)"
+	if len(desc) > 4000 {
+		desc = desc[:4000]
+	}
+	if strings.HasPrefix(x.Name, "arn:") {
+		ds.Warnf("", path+".Lookup", "Name is already an ARN, so there is nothing to look up; the parameter %s asks for it all the same, drop Lookup to use the ARN as written", param)
+	}
+	checkSecretOptions(path, x, ds)
+	return &secretSpec{XSecret: x, arn: "${" + param + "}", param: param, description: desc}
+}
+
+// checkSecretOptions checks JsonKeys, LinksTo and KmsKeyId.
+func checkSecretOptions(path string, x XSecret, ds *Diagnostics) {
+	for i, k := range x.JsonKeys {
+		kp := path + ".JsonKeys." + itoa(i)
+		if k.SecretKey == "" {
+			ds.Errorf("", kp+".SecretKey", "the key inside the JSON secret is required")
+		}
+		if strings.Contains(k.SecretKey, ":") {
+			ds.Errorf("", kp+".SecretKey", "%q: a JSON key cannot hold ':' (ECS reads valueFrom as ARN:KEY:STAGE:VERSION)", k.SecretKey)
+		}
+		if k.Transform != "" && !oneOf(k.Transform, transforms) {
+			ds.Errorf("", kp+".Transform", "%q is not a transform; allowed: %s", k.Transform, allowedList(transforms))
+		}
+		if k.VarName != "" && !reEnvName.MatchString(k.VarName) {
+			ds.Errorf("", kp+".VarName", "%q is not a valid environment variable name", k.VarName)
+		}
+	}
+	for i, l := range x.LinksTo {
+		if !oneOf(l, secretLinks) {
+			ds.Errorf("", path+".LinksTo."+itoa(i), "%q is not a role of the family; allowed: %s", l, allowedList(secretLinks))
+		}
+	}
+	if x.KmsKeyId != "" && !reKmsArn.MatchString(x.KmsKeyId) && !reKmsKeyId.MatchString(x.KmsKeyId) {
+		ds.Errorf("", path+".KmsKeyId", "%q is neither a KMS key ID nor a key ARN (IAM cannot grant kms:Decrypt through an alias)", x.KmsKeyId)
+	}
 }
 
 // transformKey names the variable of a JSON key as compose-x does.
@@ -135,6 +182,7 @@ func attachSecrets(s types.ServiceConfig, c *Container, f *Family, specs map[str
 		if !ok {
 			continue
 		}
+		spec.used = true
 		varName := ref.Source
 		if ref.Target != "" && reEnvName.MatchString(ref.Target) {
 			varName = ref.Target
@@ -169,7 +217,11 @@ func attachSecrets(s types.ServiceConfig, c *Container, f *Family, specs map[str
 
 func grantSecret(f *Family, name string, spec *secretSpec) {
 	resources := []string{spec.arn + "-??????"}
-	if strings.HasPrefix(spec.Name, "arn:") {
+	switch {
+	case spec.param != "":
+		// The parameter's value is the full ARN: exactly that secret.
+		resources = []string{spec.arn}
+	case strings.HasPrefix(spec.Name, "arn:"):
 		// A full ARN already ends in the random suffix; a partial one does not.
 		resources = []string{spec.arn, spec.arn + "-??????"}
 	}

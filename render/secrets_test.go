@@ -186,12 +186,12 @@ services:
 services:
   web: {image: nginx}
 `, "", "secrets.db.x-secrets.Name", `"arn:aws:ssm:eu-west-1:123456789012:parameter/db" is not a Secrets Manager secret ARN`},
-		{"lookup", `secrets:
+		{"lookup with a bad link", `secrets:
   db:
-    x-secrets: {Name: db, Lookup: {Tags: [{a: b}]}}
+    x-secrets: {Name: db, Lookup: {Tags: [{a: b}]}, LinksTo: [TaskRole]}
 services:
   web: {image: nginx}
-`, "", "secrets.db.x-secrets.Lookup", "finding a secret by tags needs AWS access and composex renders offline"},
+`, "", "secrets.db.x-secrets.LinksTo.0", `"TaskRole" is not a role of the family; allowed: EcsExecutionRole, EcsTaskRole`},
 		{"bad transform", `secrets:
   db:
     x-secrets: {Name: db, JsonKeys: [{SecretKey: a, Transform: upper}]}
@@ -266,5 +266,47 @@ services:
 	pol := findPolicy(t, role, "ReadSecrets")
 	if len(pol["Statement"].([]any)) != 2 {
 		t.Fatalf("ReadSecrets %v", pol)
+	}
+}
+
+// A secret that compose-x looks up (x-secrets.Lookup) is a parameter
+// holding its full ARN: ECS reads that ARN (and a JSON key of it) with the
+// execution role, which may read exactly the parameter's value: no
+// partial-ARN wildcard, since the value is a full ARN.
+func TestSecretLookupIsAnArnParameter(t *testing.T) {
+	out, ds := mustRender(t, `secrets:
+  zyx:
+    x-secrets:
+      Name: secret/with/kmskey
+      Lookup: {Tags: [{costcentre: lambda}]}
+      JsonKeys: [{SecretKey: test, VarName: ZYX_TEST}]
+  unused:
+    x-secrets: {Lookup: {Tags: [{a: b}]}}
+services:
+  web:
+    image: nginx
+    secrets: [zyx]
+`, Options{})
+	if len(ds.Errors()) != 0 {
+		t.Fatal(dump(ds))
+	}
+	doc := template(t, out)
+	params := doc["Parameters"].(map[string]any)
+	want := map[string]any{"Type": "String", "MinLength": 1, "Description": "Full ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-xxxxxx) of the secret secret/with/kmskey in AWS Secrets Manager for the compose secret zyx (secrets.zyx.x-secrets.Lookup: compose-x finds it with an AWS call, composex renders offline)"}
+	if !reflect.DeepEqual(params["ZyxSecretArn"], want) {
+		t.Errorf("ZyxSecretArn: %#v", params["ZyxSecretArn"])
+	}
+	if _, asked := params["UnusedSecretArn"]; asked {
+		t.Errorf("a looked-up secret no service lists must not be asked for")
+	}
+	cd := containerDef(t, resource(t, doc, "WebTaskDefinition", "AWS::ECS::TaskDefinition"), "web")
+	wantSecrets := []any{map[string]any{"Name": "ZYX_TEST", "ValueFrom": map[string]any{"Fn::Sub": "${ZyxSecretArn}:test::"}}}
+	if !reflect.DeepEqual(cd["Secrets"], wantSecrets) {
+		t.Errorf("Secrets %#v", cd["Secrets"])
+	}
+	pol := findPolicy(t, resource(t, doc, "WebExecutionRole", "AWS::IAM::Role"), "ReadSecrets")
+	st := pol["Statement"].([]any)[0].(map[string]any)
+	if !reflect.DeepEqual(st["Resource"], []any{map[string]any{"Fn::Sub": "${ZyxSecretArn}"}}) {
+		t.Errorf("the grant must be the parameter's value only: %#v", st["Resource"])
 	}
 }

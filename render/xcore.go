@@ -2,7 +2,13 @@ package render
 
 import (
 	"fmt"
+	"maps"
+	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/awslabs/goformation/v7/cloudformation/ecs"
+	"github.com/awslabs/goformation/v7/cloudformation/tags"
 )
 
 // The x- blocks that the core reads itself, because they shape the task
@@ -27,12 +33,35 @@ type XLogging struct {
 	FireLens any `json:"FireLens,omitempty"`
 }
 
-// XCluster is the top-level x-cluster block: an existing cluster to use.
+// XCluster is the top-level x-cluster block: an existing cluster to use
+// (Use, or compose-x's Lookup: a name or {ClusterName, RoleArn}), or the
+// properties of the cluster the template creates (compose-x's Properties,
+// MacroParameters).
 type XCluster struct {
-	Lookup *struct {
-		ClusterName string `json:"ClusterName"`
-	} `json:"Lookup,omitempty"`
-	Use string `json:"Use,omitempty"`
+	Lookup          any            `json:"Lookup,omitempty"`
+	Use             string         `json:"Use,omitempty"`
+	Properties      any            `json:"Properties,omitempty"`
+	MacroParameters map[string]any `json:"MacroParameters,omitempty"`
+}
+
+// clusterLookup is the mapping form of x-cluster.Lookup.
+type clusterLookup struct {
+	ClusterName string `json:"ClusterName"`
+	// RoleArn is the role compose-x assumes to find the cluster in another
+	// account; offline it has no meaning.
+	RoleArn string `json:"RoleArn,omitempty"`
+}
+
+// ClusterProperties are the AWS::ECS::Cluster properties compose-x files
+// give the cluster the template creates; any other key is refused by name.
+type ClusterProperties struct {
+	CapacityProviders               []string                                   `json:"CapacityProviders,omitempty"`
+	ClusterName                     *string                                    `json:"ClusterName,omitempty"`
+	ClusterSettings                 []ecs.Cluster_ClusterSettings              `json:"ClusterSettings,omitempty"`
+	Configuration                   *ecs.Cluster_ClusterConfiguration          `json:"Configuration,omitempty"`
+	DefaultCapacityProviderStrategy []ecs.Cluster_CapacityProviderStrategyItem `json:"DefaultCapacityProviderStrategy,omitempty"`
+	ServiceConnectDefaults          *ecs.Cluster_ServiceConnectDefaults        `json:"ServiceConnectDefaults,omitempty"`
+	Tags                            []tags.Tag                                 `json:"Tags,omitempty"`
 }
 
 // XSecret is the x-secrets block of a top-level compose secret.
@@ -155,35 +184,117 @@ func readXLogging(service string, raw any, ds *Diagnostics) XLogging {
 	return x
 }
 
-// readXCluster decodes the top-level x-cluster block and returns the name
-// of the existing cluster to use by default ("" to create one).
-func readXCluster(raw any, ds *Diagnostics) string {
+// readXCluster decodes the top-level x-cluster block into the model: the
+// default of the ClusterName parameter ("" to create a cluster), what that
+// parameter's description says, and the properties of a created cluster.
+func readXCluster(raw any, m *Model, ds *Diagnostics) {
 	if raw == nil {
-		return ""
+		return
 	}
 	if name, ok := raw.(string); ok { // shorthand: x-cluster: my-cluster
-		return name
+		m.ClusterName = name
+		return
 	}
 	var x XCluster
 	if err := DecodeExtension(raw, &x); err != nil {
-		ds.Errorf("", "x-cluster", "%v; allowed: Lookup: {ClusterName: NAME} or Use: NAME", err)
-		return ""
+		ds.Errorf("", "x-cluster", "%v; allowed: Use: NAME, Lookup: NAME (or {ClusterName: NAME}), Properties (of the cluster the template creates)", err)
+		return
+	}
+	var lookup clusterLookup
+	switch v := x.Lookup.(type) {
+	case nil:
+	case string:
+		lookup.ClusterName = v
+	default:
+		if err := DecodeExtension(v, &lookup); err != nil {
+			ds.Errorf("", "x-cluster.Lookup", "%v; allowed: ClusterName, RoleArn", err)
+			return
+		}
 	}
 	switch {
 	case x.Lookup != nil && x.Use != "":
 		ds.Errorf("", "x-cluster", "give either Lookup or Use, not both")
+	case (x.Lookup != nil || x.Use != "") && (x.Properties != nil || x.MacroParameters != nil):
+		ds.Errorf("", "x-cluster.Properties", "Properties and MacroParameters describe the cluster the template creates; with Lookup or Use the services run in an existing one: give one or the other")
 	case x.Lookup != nil:
-		if x.Lookup.ClusterName == "" {
+		if lookup.ClusterName == "" {
 			ds.Errorf("", "x-cluster.Lookup.ClusterName", "the name of an existing ECS cluster is required")
+			return
 		}
-		return x.Lookup.ClusterName
+		if lookup.RoleArn != "" {
+			ds.Warnf("", "x-cluster.Lookup.RoleArn", "compose-x assumes this role to look the cluster up in another account; composex renders offline and ignores it: the services run in the cluster %s of the account the stack is deployed in", lookup.ClusterName)
+		}
+		m.ClusterName = lookup.ClusterName
+		m.ClusterNote = "x-cluster.Lookup names " + lookup.ClusterName + ", which compose-x looks up with an AWS call; composex renders offline and takes the name as given"
 	case x.Use != "":
-		return x.Use
+		m.ClusterName = x.Use
+	case x.Properties != nil || x.MacroParameters != nil:
+		clusterProperties(x, m, ds)
 	default:
-		ds.Errorf("", "x-cluster", "name an existing cluster with Lookup: {ClusterName: NAME} or Use: NAME")
+		ds.Errorf("", "x-cluster", "name an existing cluster with Use: NAME or Lookup: NAME, or describe the cluster to create with Properties")
 	}
-	return ""
 }
+
+// clusterProperties applies compose-x's x-cluster.Properties to the
+// cluster the template creates (when the ClusterName parameter is empty).
+func clusterProperties(x XCluster, m *Model, ds *Diagnostics) {
+	for _, k := range slices.Sorted(maps.Keys(x.MacroParameters)) {
+		ds.Warnf("", "x-cluster.MacroParameters."+Key(k), "compose-x creates ECS Exec logging resources from this; composex does not, so it is ignored (ECS Exec sessions log as the cluster's default configuration says; give Properties.Configuration.ExecuteCommandConfiguration to set it)")
+	}
+	if x.Properties == nil {
+		return
+	}
+	p := &ClusterProperties{}
+	if err := DecodeExtension(x.Properties, p); err != nil {
+		ds.Errorf("", "x-cluster.Properties", "%v; allowed (AWS::ECS::Cluster properties): CapacityProviders, ClusterName, ClusterSettings, Configuration, DefaultCapacityProviderStrategy, ServiceConnectDefaults, Tags", err)
+		return
+	}
+	ok := true
+	for i, cp := range p.CapacityProviders {
+		if !oneOf(cp, fargateProviders) {
+			ds.Errorf("", "x-cluster.Properties.CapacityProviders."+itoa(i), "%q is not a Fargate capacity provider; allowed: FARGATE, FARGATE_SPOT (composex runs services on Fargate only)", cp)
+			ok = false
+		}
+	}
+	providers := p.CapacityProviders
+	if len(providers) == 0 {
+		providers = fargateProviders
+	}
+	for i, st := range p.DefaultCapacityProviderStrategy {
+		if st.CapacityProvider == nil || !oneOf(*st.CapacityProvider, providers) {
+			got := ""
+			if st.CapacityProvider != nil {
+				got = *st.CapacityProvider
+			}
+			ds.Errorf("", "x-cluster.Properties.DefaultCapacityProviderStrategy."+itoa(i)+".CapacityProvider", "%q is not a capacity provider of the cluster; allowed: %s", got, allowedList(providers))
+			ok = false
+		}
+	}
+	if p.ClusterName != nil && !reClusterName.MatchString(*p.ClusterName) {
+		ds.Errorf("", "x-cluster.Properties.ClusterName", "%q is not an ECS cluster name (1 to 255 letters, digits, - and _)", *p.ClusterName)
+		ok = false
+	}
+	if !ok {
+		return
+	}
+	m.ClusterHooks = append(m.ClusterHooks, func(c *ecs.Cluster) {
+		if len(p.CapacityProviders) > 0 {
+			c.CapacityProviders = p.CapacityProviders
+		}
+		if p.ClusterName != nil {
+			c.ClusterName = p.ClusterName
+		}
+		if len(p.ClusterSettings) > 0 {
+			c.ClusterSettings = p.ClusterSettings
+		}
+		c.Configuration = p.Configuration
+		c.DefaultCapacityProviderStrategy = p.DefaultCapacityProviderStrategy
+		c.ServiceConnectDefaults = p.ServiceConnectDefaults
+		c.Tags = append(c.Tags, p.Tags...)
+	})
+}
+
+var reClusterName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 
 func intList(v []int) string {
 	s := make([]string, len(v))

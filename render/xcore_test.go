@@ -1,6 +1,7 @@
 package render
 
 import (
+	"reflect"
 	"testing"
 )
 
@@ -126,14 +127,23 @@ func TestReadXCluster(t *testing.T) {
 		{"Use", map[string]any{"Use": "prod"}, "prod", "", ""},
 		{"Lookup", map[string]any{"Lookup": map[string]any{"ClusterName": "prod"}}, "prod", "", ""},
 		{"both", map[string]any{"Use": "a", "Lookup": map[string]any{"ClusterName": "b"}}, "", "x-cluster", "give either Lookup or Use, not both"},
-		{"empty mapping", map[string]any{}, "", "x-cluster", "name an existing cluster with Lookup: {ClusterName: NAME} or Use: NAME"},
+		{"Lookup as a string (compose-x)", map[string]any{"Lookup": "testing"}, "testing", "", ""},
+		{"Lookup with an empty RoleArn", map[string]any{"Lookup": map[string]any{"ClusterName": "prod", "RoleArn": ""}}, "prod", "", ""},
+		{"empty mapping", map[string]any{}, "", "x-cluster", "name an existing cluster with Use: NAME or Lookup: NAME, or describe the cluster to create with Properties"},
 		{"Lookup without a name", map[string]any{"Lookup": map[string]any{}}, "", "x-cluster.Lookup.ClusterName", "the name of an existing ECS cluster is required"},
-		{"unknown key", map[string]any{"Properties": map[string]any{}}, "", "x-cluster", `unknown key "Properties"; allowed: Lookup: {ClusterName: NAME} or Use: NAME`},
+		{"Properties: a created cluster", map[string]any{"Properties": map[string]any{"ClusterName": "ANewCluster1"}}, "", "", ""},
+		{"unknown key", map[string]any{"Cluster": "a"}, "", "x-cluster", `unknown key "Cluster"; allowed: Use: NAME, Lookup: NAME (or {ClusterName: NAME}), Properties (of the cluster the template creates)`},
+		{"unknown cluster property", map[string]any{"Properties": map[string]any{"ClusterNames": "a"}}, "", "x-cluster.Properties", `unknown key "ClusterNames"; allowed (AWS::ECS::Cluster properties): CapacityProviders, ClusterName, ClusterSettings, Configuration, DefaultCapacityProviderStrategy, ServiceConnectDefaults, Tags`},
+		{"EC2 capacity provider", map[string]any{"Properties": map[string]any{"CapacityProviders": []any{"my-asg"}}}, "", "x-cluster.Properties.CapacityProviders.0", `"my-asg" is not a Fargate capacity provider; allowed: FARGATE, FARGATE_SPOT (composex runs services on Fargate only)`},
+		{"strategy outside the providers", map[string]any{"Properties": map[string]any{"CapacityProviders": []any{"FARGATE"}, "DefaultCapacityProviderStrategy": []any{map[string]any{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}}}}, "", "x-cluster.Properties.DefaultCapacityProviderStrategy.0.CapacityProvider", `"FARGATE_SPOT" is not a capacity provider of the cluster; allowed: FARGATE`},
+		{"Lookup and Properties", map[string]any{"Lookup": "a", "Properties": map[string]any{}}, "", "x-cluster.Properties", "Properties and MacroParameters describe the cluster the template creates; with Lookup or Use the services run in an existing one: give one or the other"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var ds Diagnostics
-			got := readXCluster(tt.raw, &ds)
+			m := &Model{}
+			readXCluster(tt.raw, m, &ds)
+			got := m.ClusterName
 			if got != tt.want {
 				t.Errorf("cluster = %q, want %q", got, tt.want)
 			}
@@ -169,5 +179,59 @@ services:
 	p = template(t, out)["Parameters"].(map[string]any)["ClusterName"].(map[string]any)
 	if p["Default"] != "" {
 		t.Fatalf("ClusterName default = %#v, want empty (create a cluster)", p["Default"])
+	}
+}
+
+// compose-x's Lookup is the ClusterName parameter's default and says so;
+// its RoleArn (a cross-account look-up role) means nothing offline.
+func TestXClusterLookupInTemplate(t *testing.T) {
+	out, ds := mustRender(t, `
+x-cluster:
+  Lookup: {ClusterName: ANewCluster, RoleArn: "arn:aws:iam::123456789012:role/lookup"}
+services:
+  web:
+    image: nginx
+`, Options{})
+	wantWarning(t, ds, "", "x-cluster.Lookup.RoleArn", "compose-x assumes this role to look the cluster up in another account; composex renders offline and ignores it: the services run in the cluster ANewCluster of the account the stack is deployed in")
+	p := template(t, out)["Parameters"].(map[string]any)["ClusterName"].(map[string]any)
+	if p["Default"] != "ANewCluster" || p["Description"] != "Existing ECS cluster to run in; empty to create one (x-cluster.Lookup names ANewCluster, which compose-x looks up with an AWS call; composex renders offline and takes the name as given)" {
+		t.Fatalf("ClusterName %#v", p)
+	}
+}
+
+// x-cluster.Properties reach the cluster the template creates (when the
+// ClusterName parameter is left empty): ECS then places the services by
+// that default strategy, and names the cluster as asked.
+func TestXClusterPropertiesInTemplate(t *testing.T) {
+	out, ds := mustRender(t, `
+x-cluster:
+  Properties:
+    CapacityProviders: [FARGATE_SPOT, FARGATE]
+    ClusterName: ANewCluster1
+    ClusterSettings: [{Name: containerInsights, Value: enabled}]
+    DefaultCapacityProviderStrategy:
+      - {Base: 2, Weight: 2, CapacityProvider: FARGATE_SPOT}
+      - {Weight: 1, CapacityProvider: FARGATE}
+  MacroParameters:
+    CreateExecLoggingLogGroup: true
+services:
+  web:
+    image: nginx
+`, Options{})
+	wantWarning(t, ds, "", "x-cluster.MacroParameters.CreateExecLoggingLogGroup", "compose-x creates ECS Exec logging resources from this; composex does not")
+	doc := template(t, out)
+	c := resource(t, doc, ResCluster, "AWS::ECS::Cluster")
+	if c["ClusterName"] != "ANewCluster1" || !reflect.DeepEqual(c["CapacityProviders"], []any{"FARGATE_SPOT", "FARGATE"}) {
+		t.Errorf("cluster %#v", c)
+	}
+	want := []any{
+		map[string]any{"Base": 2, "Weight": 2, "CapacityProvider": "FARGATE_SPOT"},
+		map[string]any{"Weight": 1, "CapacityProvider": "FARGATE"},
+	}
+	if !reflect.DeepEqual(c["DefaultCapacityProviderStrategy"], want) {
+		t.Errorf("DefaultCapacityProviderStrategy %#v", c["DefaultCapacityProviderStrategy"])
+	}
+	if p := doc["Parameters"].(map[string]any)["ClusterName"].(map[string]any); p["Default"] != "" {
+		t.Errorf("with Properties the template creates the cluster: ClusterName default %#v", p["Default"])
 	}
 }

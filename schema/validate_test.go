@@ -72,8 +72,8 @@ var badCases = []badCase{
       Predefined:
         HighRamUsageAndMaxScaledOut:
           Settings:
-            Period: 45
-`, "services.web.x-alarms.Predefined.HighRamUsageAndMaxScaledOut.Settings.Period", 8, "AWS/ECS publishes one datapoint per minute, so the period is a multiple of 60 seconds; got an integer (45)"},
+            Period: 0
+`, "services.web.x-alarms.Predefined.HighRamUsageAndMaxScaledOut.Settings.Period", 8, "below the minimum of 1"},
 	{"alarms setting of the other alarm", web + `    x-alarms:
       Predefined:
         HighCpuUsageAndMaxScaledOut:
@@ -166,11 +166,10 @@ var badCases = []badCase{
       AdditionalSecurityGroups:
         extra: sg-123
 `, "services.web.x-network.AdditionalSecurityGroups", 5, "AdditionalSecurityGroups is declared by compose-x but was never implemented"},
-	{"network two cloudmap namespaces", web + `    x-network:
+	{"network cloudmap namespace without a port", web + `    x-network:
       x-cloudmap:
-        a: {Port: 80}
-        b: {Port: 80}
-`, "services.web.x-network.x-cloudmap", 5, "takes at most 1 key(s)"},
+        a: {Name: web}
+`, "services.web.x-network.x-cloudmap.a", 6, "Port"},
 	{"network service connect with both forms", web + `    x-network:
       x-ecs_connect:
         Properties: {Enabled: true}
@@ -261,14 +260,14 @@ var badCases = []badCase{
 	{"cluster use and lookup", web + `x-cluster:
   Use: a
   Lookup: {ClusterName: b}
-`, "x-cluster", 4, "x-cluster takes exactly one of Use: NAME or Lookup: {ClusterName: NAME}"},
+`, "x-cluster", 4, "x-cluster takes one of Use: NAME, Lookup: NAME (or {ClusterName: NAME}) or Properties (of the cluster the template creates)"},
 	{"cluster not a name", web + `x-cluster: 12
-`, "x-cluster", 4, "x-cluster is a cluster name, {Use: NAME} or {Lookup: {ClusterName: NAME}}; got an integer (12)"},
+`, "x-cluster", 4, "x-cluster is a cluster name, {Use: NAME}, {Lookup: NAME} or {Properties: ...}; got an integer (12)"},
 	{"sns topic with both forms", web + `x-sns:
   alerts:
     TopicArn: arn:aws:sns:eu-west-1:123456789012:alerts
     Properties: {}
-`, "x-sns.alerts", 5, "an x-sns topic has exactly one of Properties (a new topic, Properties: {} for the defaults) or TopicArn (an existing one)"},
+`, "x-sns.alerts", 5, "an x-sns topic has exactly one of Properties (a new topic, Properties: {} for the defaults), TopicArn (an existing one) or Lookup (an existing one, given as a parameter)"},
 	{"sns bad topic arn", web + `x-sns:
   alerts:
     TopicArn: arn:aws:sns:eu-west-1:alerts
@@ -308,7 +307,7 @@ var badCases = []badCase{
 	{"cloudmap namespace without zone", web + `x-cloudmap:
   private:
     Description: mine
-`, "x-cloudmap.private", 5, "an x-cloudmap namespace has exactly one of ZoneName (create a private DNS namespace) or NamespaceId (use an existing one)"},
+`, "x-cloudmap.private", 5, "an x-cloudmap namespace has exactly one of ZoneName (or Name: create a private DNS namespace, or with Lookup use an existing one) or NamespaceId (use an existing one)"},
 	{"cloudmap zone not a dns name", web + `x-cloudmap:
   private:
     ZoneName: Internal_Example
@@ -353,7 +352,7 @@ var badCases = []badCase{
   db:
     x-secrets:
       LinksTo: [EcsTaskRole]
-`, "secrets.db.x-secrets", 6, `missing required key "Name"`},
+`, "secrets.db.x-secrets", 6, "give Name or Lookup"},
 	{"secret unknown role", web + `secrets:
   db:
     x-secrets:

@@ -54,6 +54,7 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 	var discard render.Diagnostics // Validate reported these already
 	c := read(in, &discard)
 	topics := addTopics(m, c, &ds)
+	grantTopics(m, c, &ds)
 	for _, f := range m.Families {
 		addPredefined(f, c, topics, &ds)
 	}
@@ -72,6 +73,13 @@ func addTopics(m *render.Model, c *config, ds *render.Diagnostics) map[string]st
 			arns[name] = topicArnValue(s.TopicArn)
 			continue
 		}
+		if s.Lookup != nil {
+			p := snsLookupParam(name)
+			_ = m.AddParameter(p, render.Parameter{Type: "String", MinLength: 1, Description: "ARN (arn:aws:sns:REGION:ACCOUNT:NAME) of the existing SNS topic of x-sns." + name +
+				" (its Lookup has compose-x find it by tags with an AWS call; composex renders offline)"})
+			arns[name] = cloudformation.Ref(p)
+			continue
+		}
 		t := sns.Topic(*s.Properties)
 		id := topicID(name)
 		if err := m.AddResource(id, &t); err != nil {
@@ -81,6 +89,40 @@ func addTopics(m *render.Model, c *config, ds *render.Diagnostics) map[string]st
 		arns[name] = cloudformation.Ref(id) // Ref of a topic is its ARN
 	}
 	return arns
+}
+
+// snsLookupParam is the template parameter that holds the ARN of an x-sns
+// topic written with Lookup.
+func snsLookupParam(name string) string { return render.LogicalName(name) + "TopicArn" }
+
+// grantTopics lets the services named in an x-sns topic's Services publish
+// to it: sns:Publish on the task role of each of their families, on that
+// topic's ARN only (the created topic's Ref, the Lookup parameter's value,
+// or the TopicArn as written, in which only ${AWS::Partition}, Region and
+// AccountId stay live: the ARN pattern admits no * or ?).
+func grantTopics(m *render.Model, c *config, ds *render.Diagnostics) {
+	for _, name := range slices.Sorted(maps.Keys(c.sns)) {
+		s := c.sns[name]
+		var arn string
+		switch {
+		case s.TopicArn != "":
+			arn = topicArnBody(s.TopicArn)
+		case s.Lookup != nil:
+			arn = "${" + snsLookupParam(name) + "}"
+		default:
+			arn = "${" + topicID(name) + "}"
+		}
+		for _, svc := range slices.Sorted(maps.Keys(s.Services)) {
+			fs := familiesNamed(m, svc)
+			if len(fs) == 0 {
+				ds.Errorf("", "x-sns."+render.Key(name)+".Services."+render.Key(svc), "%q is neither a service nor a task family of this project", svc)
+				continue
+			}
+			for _, f := range fs {
+				f.TaskRole.AddPolicy("SnsPublish", render.Statement{Sid: "Publish" + render.LogicalName(name), Effect: "Allow", Action: []string{"sns:Publish"}, Resource: []string{arn}})
+			}
+		}
+	}
 }
 
 // actions turns Topics into AlarmActions and OKActions (NotifyOn: alarm by

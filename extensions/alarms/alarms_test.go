@@ -131,16 +131,16 @@ services:
         HighCpuUsageAndMaxScaledOut: {Settings: {MemoryUtilization: 80}}
 `, "web", "services.web.x-alarms.Predefined.HighCpuUsageAndMaxScaledOut.Settings.MemoryUtilization",
 			"HighCpuUsageAndMaxScaledOut watches CPUUtilization, not MemoryUtilization"},
-		{"predefined period not whole minutes", `
+		{"predefined period below a second", `
 services:
   web:
     image: nginx
     x-scaling: {Range: "1-4"}
     x-alarms:
       Predefined:
-        HighRamUsageAndMaxScaledOut: {Settings: {Period: 30}}
+        HighRamUsageAndMaxScaledOut: {Settings: {Period: 0}}
 `, "web", "services.web.x-alarms.Predefined.HighRamUsageAndMaxScaledOut.Settings.Period",
-			"30: AWS/ECS publishes one datapoint per minute, so the period is a multiple of 60 seconds"},
+			"0: a period is at least 1 second (and a multiple of 60: AWS/ECS publishes one datapoint per minute)"},
 		{"predefined datapoints above evaluation periods", `
 services:
   web:
@@ -167,7 +167,7 @@ services:
 		{"unknown topic of an alarm", strings.Replace(stepCompose(gte, `{Steps: [{LowerBound: 0, Count: 3}]}`), "    Services:", "    Topics: [{x-sns: pager}]\n    Services:", 1),
 			"", "x-alarms.Busy.Topics.0", `x-sns topic "pager" is not defined; add it to the top-level x-sns (there is no top-level x-sns)`},
 		{"topic ARN not an ARN", strings.Replace(stepCompose(gte, `{Steps: [{LowerBound: 0, Count: 3}]}`), "    Services:", "    Topics: [{TopicArn: 'arn:aws:sqs:eu-west-1:123456789012:q'}]\n    Services:", 1),
-			"", "x-alarms.Busy.Topics.0.TopicArn", `"arn:aws:sqs:eu-west-1:123456789012:q" is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)`},
+			"", "x-alarms.Busy.Topics.0.TopicArn", `"arn:aws:sqs:eu-west-1:123456789012:q" is not an SNS topic ARN (arn:PARTITION:sns:REGION:ACCOUNT:NAME, no * or ?)`},
 		{"NotifyOn with two values", strings.Replace(stepCompose(gte, `{Steps: [{LowerBound: 0, Count: 3}]}`), "    Services:", "    Topics: [{TopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops', NotifyOn: [alarm, okay]}]\n    Services:", 1),
 			"", "x-alarms.Busy.Topics.0.NotifyOn", "give one of alarm, okay, all (all covers both alarm and okay), not a list of 2"},
 		{"NotifyOn unknown", strings.Replace(stepCompose(gte, `{Steps: [{LowerBound: 0, Count: 3}]}`), "    Services:", "    Topics: [{TopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops', NotifyOn: always}]\n    Services:", 1),
@@ -183,13 +183,6 @@ x-alarms:
   A: {MacroParameters: {CompositeExpression: ALARM(B)}}
   B: {MacroParameters: {CompositeExpression: ALARM(A)}}
 `, "", "x-alarms.A", "composite alarms refer to each other in a loop: A -> B -> A"},
-		{"composite running a scaling policy", `
-services:
-  web: {image: nginx, x-scaling: {Range: "1-3"}}
-x-alarms:
-  A: {Properties: {Namespace: N, MetricName: M, Statistic: Sum, Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: GreaterThanThreshold}}
-  B: {MacroParameters: {CompositeExpression: ALARM(A)}, Services: {web: {Scaling: {Steps: [{LowerBound: 0, Count: 2}]}}}}
-`, "", "x-alarms.B.Services", "a composite alarm cannot run scaling policies (its actions are notifications); scale from one of the metric alarms it combines"},
 		{"alarm period not accepted", metricCompose("Namespace: Custom/App\n      MetricName: Q\n      Statistic: Sum\n      Period: 45"),
 			"", "x-alarms.Q.Properties.Period", "45 is not a period CloudWatch alarms accept: 10, 30 (high-resolution metrics) or a multiple of 60"},
 		{"low sample count percentile not accepted", metricCompose("Namespace: Custom/App\n      MetricName: Q\n      ExtendedStatistic: p99\n      Period: 60\n      EvaluateLowSampleCountPercentile: skip"),
@@ -239,12 +232,24 @@ x-alarms:
         - {Id: errors, MetricStat: {Metric: {Namespace: AWS/ApplicationELB, MetricName: HTTPCode_Target_5XX_Count}, Period: 60, Stat: Sum}}
         - {Id: rate, Expression: "errors * 100"}
 `, "", "x-alarms.Q.Properties.Metrics", "exactly one entry must return data (the value the alarm compares); 2 do: set ReturnData: false on the others"},
-		{"x-sns lookup", `
+		{"x-sns lookup and TopicArn", `
 services:
   web: {image: nginx}
 x-sns:
-  ops: {Lookup: {Tags: [{name: ops}]}}
-`, "", "x-sns.ops.Lookup", "looking a topic up needs AWS access and composex renders offline; give its TopicArn instead"},
+  ops: {Lookup: {Tags: [{name: ops}]}, TopicArn: "arn:aws:sns:eu-west-1:123456789012:ops"}
+`, "", "x-sns.ops.Lookup", "give Lookup (an existing topic, whose ARN becomes the parameter OpsTopicArn), Properties or TopicArn, not several"},
+		{"x-sns Services access unknown", `
+services:
+  web: {image: nginx}
+x-sns:
+  ops: {Properties: {}, Services: {web: {Access: Subscribe}}}
+`, "", "x-sns.ops.Services.web.Access", `"Subscribe" is not an access to an SNS topic; allowed: Publish (sns:Publish on this topic)`},
+		{"x-sns Services naming no service", `
+services:
+  web: {image: nginx}
+x-sns:
+  ops: {Properties: {}, Services: {api: {Access: Publish}}}
+`, "", "x-sns.ops.Services.api", `"api" is neither a service nor a task family of this project`},
 		{"alarm ServiceName unknown", strings.Replace(metricCompose("Namespace: AWS/ECS\n      MetricName: CPUUtilization\n      Statistic: Average\n      Period: 60"), "    Properties:", "    MacroParameters: {ServiceName: api}\n    Properties:", 1),
 			"", "x-alarms.Q.MacroParameters.ServiceName", `"api" is neither a service nor a task family of this project`},
 	}

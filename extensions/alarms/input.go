@@ -99,6 +99,11 @@ type Macros struct {
 // ServiceTarget is what the alarm does to one service.
 type ServiceTarget struct {
 	Scaling *StepScaling `json:"Scaling"`
+	// Access is compose-x's common Services key (what IAM access a service
+	// gets to the resource); an alarm gives none, so it has no meaning here
+	// and compose-x ignores it. Read so that its files decode; any value but
+	// NA is warned about.
+	Access any `json:"Access,omitempty"`
 }
 
 // StepScaling is a step scaling policy run by the alarm.
@@ -156,7 +161,18 @@ type Properties struct {
 type Sns struct {
 	Properties *TopicProperties `json:"Properties,omitempty"`
 	TopicArn   string           `json:"TopicArn,omitempty"`
-	Lookup     any              `json:"Lookup,omitempty"`
+	// Lookup is an existing topic compose-x finds by tags: composex renders
+	// offline, so its ARN is the template parameter LookupParam(name).
+	Lookup any `json:"Lookup,omitempty"`
+	// Services gives services (or task families) access to the topic:
+	// Access Publish lets their tasks publish to it (sns:Publish on this
+	// topic only, on the family's task role), as compose-x does.
+	Services map[string]*SnsAccess `json:"Services,omitempty"`
+}
+
+// SnsAccess is what one service may do with an x-sns topic.
+type SnsAccess struct {
+	Access string `json:"Access"`
 }
 
 // TopicProperties are the properties of AWS::SNS::Topic.

@@ -16,8 +16,13 @@ import (
 // (written $${AWS::Region} in a compose file, whose interpolation takes a
 // lone ${...} for a variable).
 var (
-	reTopicArn = regexp.MustCompile(`^arn:(aws[a-z-]*|\$\{AWS::Partition\}):sns:([a-z]{2}(-[a-z]+)+-\d|\$\{AWS::Region\}):(\d{12}|\$\{AWS::AccountId\}):[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
-	rePseudo   = regexp.MustCompile(`\$\{AWS::(Partition|Region|AccountId)\}`)
+	reTopicArn = regexp.MustCompile(`^arn:(aws[a-z-]*|\$\{AWS::Partition\}):sns:([a-z]{2}(-[a-z]+)+-\d|\$\{AWS::Region\}):(\d{12}|\$\{AWS::AccountId\}):([A-Za-z0-9_./:-]{1,256})$`)
+	// reTopicName is what SNS allows as a topic name, the resource part of
+	// its ARN. The ARN pattern above is wider (compose-x's files write
+	// arn:aws:sns:REGION:ACCOUNT:topic/NAME) but never lets * or ? through,
+	// so a topic ARN cannot become an IAM wildcard.
+	reTopicName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
+	rePseudo    = regexp.MustCompile(`\$\{AWS::(Partition|Region|AccountId)\}`)
 )
 
 // topicArnValue is the template value of a topic ARN: the ARN itself, or
@@ -27,6 +32,12 @@ func topicArnValue(arn string) string {
 	if !rePseudo.MatchString(arn) {
 		return arn
 	}
+	return cloudformation.Sub(topicArnBody(arn))
+}
+
+// topicArnBody is the Fn::Sub text of a topic ARN: its pseudo parameters
+// live, everything else escaped.
+func topicArnBody(arn string) string {
 	var b strings.Builder
 	last := 0
 	for _, loc := range rePseudo.FindAllStringIndex(arn, -1) {
@@ -35,7 +46,23 @@ func topicArnValue(arn string) string {
 		last = loc[1]
 	}
 	b.WriteString(render.EscapeSub(arn[last:]))
-	return cloudformation.Sub(b.String())
+	return b.String()
+}
+
+// warnTopicName warns about an SNS ARN whose resource part is not a topic
+// name: SNS topic ARNs end in the bare name, so CloudWatch's notification
+// to such an ARN (or a publish by a task) fails at run time unless the ARN
+// is corrected. It is passed as written, and grants exactly that string.
+func warnTopicName(service, path, arn string, ds *render.Diagnostics) {
+	m := reTopicArn.FindStringSubmatch(arn)
+	if m == nil || reTopicName.MatchString(m[5]) {
+		return
+	}
+	hint := ""
+	if i := strings.LastIndexAny(m[5], "/:"); i >= 0 && reTopicName.MatchString(m[5][i+1:]) {
+		hint = fmt.Sprintf(" (did you mean %s%s?)", strings.TrimSuffix(arn, m[5]), m[5][i+1:])
+	}
+	ds.Warnf(service, path, "%s: %q is not an SNS topic name (1 to 256 letters, digits, - or _, and .fifo), and SNS topic ARNs end in the bare name%s; notifications to it fail unless such a topic exists", arn, m[5], hint)
 }
 
 // warnTopicRegion warns about a topic ARN that names a region: CloudWatch
@@ -43,6 +70,7 @@ func topicArnValue(arn string) string {
 // so the alarm cannot be created by a stack deployed to another region, and
 // the stack's region is known only at deploy time.
 func warnTopicRegion(service, path, arn string, ds *render.Diagnostics) {
+	warnTopicName(service, path, arn, ds)
 	m := reTopicArn.FindStringSubmatchIndex(arn)
 	if m == nil || arn[m[4]:m[5]] == "${AWS::Region}" {
 		return

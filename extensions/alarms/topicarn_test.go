@@ -50,7 +50,7 @@ x-sns:
 	})
 	t.Run("other references are refused", func(t *testing.T) {
 		rendertest.ExpectRefused(t, compose("arn:aws:sns:$${Bucket}:123456789012:pager"), nil, "x-sns.pager.TopicArn",
-			`"arn:aws:sns:${Bucket}:123456789012:pager" is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)`)
+			`"arn:aws:sns:${Bucket}:123456789012:pager" is not an SNS topic ARN (arn:PARTITION:sns:REGION:ACCOUNT:NAME, no * or ?)`)
 	})
 }
 

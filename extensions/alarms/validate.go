@@ -102,10 +102,20 @@ func readSns(raw any, c *config, ds *render.Diagnostics) {
 			ds.Errorf("", path, "%s", msg)
 			continue
 		}
+		for _, svc := range slices.Sorted(maps.Keys(s.Services)) {
+			if a := s.Services[svc]; a == nil || a.Access != "Publish" {
+				got := ""
+				if a != nil {
+					got = a.Access
+				}
+				ds.Errorf("", path+".Services."+render.Key(svc)+".Access", "%q is not an access to an SNS topic; allowed: Publish (sns:Publish on this topic)", got)
+			}
+		}
 		switch {
-		case s.Lookup != nil:
-			ds.Errorf("", path+".Lookup", "looking a topic up needs AWS access and composex renders offline; give its TopicArn instead")
+		case s.Lookup != nil && (s.Properties != nil || s.TopicArn != ""):
+			ds.Errorf("", path+".Lookup", "give Lookup (an existing topic, whose ARN becomes the parameter %s), Properties or TopicArn, not several", snsLookupParam(name))
 			continue
+		case s.Lookup != nil:
 		case s.Properties != nil && s.TopicArn != "":
 			ds.Errorf("", path, "give Properties (composex creates the topic) or TopicArn (an existing topic), not both")
 			continue
@@ -113,10 +123,12 @@ func readSns(raw any, c *config, ds *render.Diagnostics) {
 			ds.Errorf("", path, "give Properties (composex creates the topic, Properties: {} for the defaults) or TopicArn (an existing topic)")
 			continue
 		case s.TopicArn != "" && !reTopicArn.MatchString(s.TopicArn):
-			ds.Errorf("", path+".TopicArn", "%q is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", s.TopicArn)
+			ds.Errorf("", path+".TopicArn", "%q is not an SNS topic ARN (arn:PARTITION:sns:REGION:ACCOUNT:NAME, no * or ?)", s.TopicArn)
 			continue
 		}
-		warnTopicRegion("", path+".TopicArn", s.TopicArn, ds)
+		if s.TopicArn != "" {
+			warnTopicRegion("", path+".TopicArn", s.TopicArn, ds)
+		}
 		if s.Properties != nil {
 			id := topicID(name)
 			if other, dup := ids[id]; dup {
@@ -186,8 +198,16 @@ func checkSettings(service, path, name string, st *Settings, ds *render.Diagnost
 	if st.RunningTaskCount != nil && *st.RunningTaskCount < 1 {
 		ds.Errorf(service, path+".RunningTaskCount", "%d: the task count threshold must be at least 1", *st.RunningTaskCount)
 	}
-	if st.Period != nil && (*st.Period < 60 || *st.Period%60 != 0) {
-		ds.Errorf(service, path+".Period", "%d: AWS/ECS publishes one datapoint per minute, so the period is a multiple of 60 seconds", *st.Period)
+	switch {
+	case st.Period != nil && *st.Period < 1:
+		ds.Errorf(service, path+".Period", "%d: a period is at least 1 second (and a multiple of 60: AWS/ECS publishes one datapoint per minute)", *st.Period)
+	case st.Period != nil && *st.Period%60 != 0:
+		// A 30 s period on a per-minute metric holds a datapoint every
+		// other period only: the alarm flips to INSUFFICIENT_DATA half the
+		// time. The next whole minute is what was meant.
+		up := (*st.Period/60 + 1) * 60
+		ds.Warnf(service, path+".Period", "%d s is not a whole number of minutes and AWS/ECS publishes one datapoint per minute (a %d s alarm would see no datapoint in some periods: INSUFFICIENT_DATA); using %d s", *st.Period, *st.Period, up)
+		st.Period = &up
 	}
 	d := settingsOf(name, st, 0)
 	if st.EvaluationPeriods != nil && *st.EvaluationPeriods < 1 {
@@ -212,7 +232,7 @@ func checkTopics(service, path string, topics []Topic, c *config, ds *render.Dia
 		case t.TopicArn == "" && t.Sns == "":
 			ds.Errorf(service, p, "give TopicArn (an existing topic) or x-sns (a topic of the top-level x-sns)")
 		case t.TopicArn != "" && !reTopicArn.MatchString(t.TopicArn):
-			ds.Errorf(service, p+".TopicArn", "%q is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", t.TopicArn)
+			ds.Errorf(service, p+".TopicArn", "%q is not an SNS topic ARN (arn:PARTITION:sns:REGION:ACCOUNT:NAME, no * or ?)", t.TopicArn)
 		case t.TopicArn != "":
 			warnTopicRegion(service, p+".TopicArn", t.TopicArn, ds)
 		case t.Sns != "" && !c.declared[t.Sns]:
@@ -293,7 +313,8 @@ func checkAlarm(name string, a *Alarm, c *config, ds *render.Diagnostics) bool {
 			ds.Errorf("", path+".MacroParameters.ServiceName", "a composite alarm has no metric, so no dimensions to fill; set ServiceName on the alarms it combines")
 		}
 		if len(a.Services) > 0 {
-			ds.Errorf("", path+".Services", "a composite alarm cannot run scaling policies (its actions are notifications); scale from one of the metric alarms it combines")
+			// compose-x documents that a composite alarm ignores Services.
+			ds.Warnf("", path+".Services", "a composite alarm cannot run scaling policies (its actions are notifications), so Services is ignored, as compose-x does; scale from one of the metric alarms it combines")
 		}
 	case a.Properties == nil:
 		ds.Errorf("", path+".Properties", "Properties is required: the metric, threshold and comparison of the alarm (or MacroParameters.CompositeExpression for a composite alarm)")
@@ -308,6 +329,12 @@ func checkAlarm(name string, a *Alarm, c *config, ds *render.Diagnostics) bool {
 	for _, svc := range slices.Sorted(maps.Keys(a.Services)) {
 		p := path + ".Services." + render.Key(svc)
 		t := a.Services[svc]
+		if t != nil && t.Access != nil && t.Access != "NA" {
+			ds.Warnf("", p+".Access", "an alarm grants a service no access, so Access means nothing here and is ignored (as compose-x does)")
+		}
+		if composite {
+			continue
+		}
 		if t == nil || t.Scaling == nil {
 			ds.Errorf("", p+".Scaling", "Scaling is required: the step scaling policy the alarm runs")
 			continue

@@ -60,12 +60,15 @@ func read(s types.ServiceConfig, nss map[string]network.XCloudMapNamespace, ds *
 			b.EcsConnect = nil
 		case ec.MacroParameters != nil:
 			mp := ec.MacroParameters
+			if len(mp.ServicePorts) > 0 && len(mp.ServicesPorts) > 0 {
+				ds.Errorf(s.Name, p+".MacroParameters.services_ports", "services_ports is compose-x's other spelling of service_ports; give one")
+			}
 			if _, ok := nss[mp.CloudMap]; !ok {
 				ds.Errorf(s.Name, p+".MacroParameters.x-cloudmap", "namespace %q is not declared in the top-level x-cloudmap; declared: %s", mp.CloudMap, orNone(slices.Sorted(maps.Keys(nss))))
 				b.EcsConnect = nil
 			}
-			for _, name := range slices.Sorted(maps.Keys(mp.ServicePorts)) {
-				sp := mp.ServicePorts[name]
+			for _, name := range slices.Sorted(maps.Keys(mp.ports())) {
+				sp := mp.ports()[name]
 				pp := p + ".MacroParameters.service_ports." + render.Key(name)
 				checkAppProtocol(s.Name, pp+".appProtocol", sp.AppProtocol, ds)
 				checkDiscoveryName(s.Name, pp+".CloudMapServiceName", sp.CloudMapServiceName, ds)

@@ -604,3 +604,15 @@ func TestBootstrapValidationCatches(t *testing.T) {
 		}
 	}
 }
+
+// compose-x's own files spell service_ports services_ports: ECS gets the
+// same Service Connect configuration either way.
+func TestServiceConnectServicesPortsSpelling(t *testing.T) {
+	r := rendertest.MustRender(t, strings.Replace(serviceConnectCompose, "          service_ports:", "          services_ports:", 1))
+	rendertest.EqualJSON(t, "monolith (services_ports)", r.Get(t, "MonolithService", serviceType)["ServiceConnectConfiguration"], `{
+		"Enabled": true, "Namespace": `+mysfitsArn+`, "LogConfiguration": `+logConfig("Monolith")+`,
+		"Services": [
+		  {"PortName": "admin", "DiscoveryName": "monolith-admin", "ClientAliases": [{"DnsName": "monolith-admin", "Port": 8081}]},
+		  {"PortName": "tcp_80", "DiscoveryName": "monolith-web", "ClientAliases": [{"DnsName": "monolith", "Port": 80}]}
+		]}`)
+}

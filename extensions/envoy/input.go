@@ -42,6 +42,9 @@ type ConnectProperties struct {
 type MacroParameters struct {
 	CloudMap     string                 `json:"x-cloudmap"`
 	ServicePorts map[string]ServicePort `json:"service_ports,omitempty"`
+	// ServicesPorts is the spelling of service_ports that compose-x's own
+	// files use (use-cases/warpstream.yaml); read as service_ports.
+	ServicesPorts map[string]ServicePort `json:"services_ports,omitempty"`
 }
 
 // ServicePort is how clients reach one named port.
@@ -165,4 +168,13 @@ func strictDecode(b []byte, out any) error {
 		return fmt.Errorf("%s", msg)
 	}
 	return nil
+}
+
+// ports is service_ports, or compose-x's services_ports when only that is
+// given (envoy's Validate refuses both together).
+func (mp *MacroParameters) ports() map[string]ServicePort {
+	if len(mp.ServicePorts) == 0 {
+		return mp.ServicesPorts
+	}
+	return mp.ServicePorts
 }

@@ -222,9 +222,9 @@ func fromEcsConnect(service string, c *render.Container, ec *EcsConnect, nss map
 	r := &connectRequest{service: service, path: base, enabled: true, protocols: map[string]string{}}
 	if mp := ec.MacroParameters; mp != nil {
 		r.nsName = mp.CloudMap
-		names := slices.Sorted(maps.Keys(mp.ServicePorts))
+		names := slices.Sorted(maps.Keys(mp.ports()))
 		for _, name := range names {
-			sp := mp.ServicePorts[name]
+			sp := mp.ports()[name]
 			path := base + ".MacroParameters.service_ports." + render.Key(name)
 			p := lookupPort(service, path, c, name, ds)
 			if p == nil {

@@ -59,6 +59,9 @@ func read(s types.ServiceConfig, ds *render.Diagnostics) *XIam {
 		return nil
 	}
 	seen := map[string]bool{}
+	for i := range x.Policies {
+		composeXShape(&x.Policies[i])
+	}
 	for i, p := range x.Policies {
 		pp := fmt.Sprintf("%s.Policies.%d", path, i)
 		switch {
@@ -91,6 +94,27 @@ func read(s types.ServiceConfig, ds *render.Diagnostics) *XIam {
 		}
 	}
 	return &x
+}
+
+// composeXShape reads the policy shape compose-x's files use, PolicyName
+// inside PolicyDocument and no Version, as {PolicyName, PolicyDocument}.
+// IAM reads a document without Version as the 2008-10-17 language, in
+// which policy variables are literal text; 2012-10-17 is what is meant.
+func composeXShape(p *UserPolicy) {
+	name, ok := p.PolicyDocument["PolicyName"].(string)
+	if !ok || p.PolicyName != "" {
+		return
+	}
+	doc := make(map[string]any, len(p.PolicyDocument))
+	for k, v := range p.PolicyDocument {
+		if k != "PolicyName" {
+			doc[k] = v
+		}
+	}
+	if _, has := doc["Version"]; !has {
+		doc["Version"] = "2012-10-17"
+	}
+	p.PolicyName, p.PolicyDocument = name, doc
 }
 
 // managedPolicyArn expands the name of an AWS managed policy to its ARN in

@@ -316,3 +316,32 @@ func TestRoleTrustPolicies(t *testing.T) {
 	   "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
 	                 "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*"}}}}]}`)
 }
+
+// compose-x's files put PolicyName inside PolicyDocument and leave out
+// Version: the role gets the policy under that name, and IAM reads it in
+// the 2012-10-17 language (without Version it would be 2008-10-17, where
+// policy variables are literal text).
+func TestComposeXPolicyShape(t *testing.T) {
+	_, res := rendertest.MustRenderFiles(t, svc(`
+      Policies:
+        - PolicyDocument:
+            Statement:
+              - Action: [cloudwatch:PutMetricData]
+                Effect: Allow
+                Resource: ["*"]
+                Sid: AllowPublishMetricsToCw
+            PolicyName: AllowPublishToCw
+`), nil)
+	pols := res["AppTaskRole"].Properties["Policies"].([]any)
+	var got any
+	for _, p := range pols {
+		if rendertest.Dig(p, "PolicyName") == "AllowPublishToCw" {
+			got = rendertest.Dig(p, "PolicyDocument")
+		}
+	}
+	want := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+		"Action": []any{"cloudwatch:PutMetricData"}, "Effect": "Allow", "Resource": []any{"*"}, "Sid": "AllowPublishMetricsToCw"}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("AllowPublishToCw:\n got %#v\nwant %#v", got, want)
+	}
+}

@@ -2,6 +2,7 @@ package network
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
@@ -99,6 +100,36 @@ func mainPort(s types.ServiceConfig) int {
 	return 0
 }
 
+// dependOn has family f's ECS service created after other's (compose-x's
+// Ingress.Services[].DependsOn), unless other already waits for f, directly
+// or not: CloudFormation refuses a circular dependency, so that one is
+// reported and left out.
+func dependOn(m *render.Model, f, other *render.Family, service, path string, ds *render.Diagnostics) {
+	if slices.Contains(f.DependsOn, other.Name) {
+		return
+	}
+	seen := map[string]bool{}
+	var waits func(g *render.Family) bool // does g wait for f?
+	waits = func(g *render.Family) bool {
+		if g == nil || seen[g.Name] {
+			return false
+		}
+		seen[g.Name] = true
+		for _, d := range g.DependsOn {
+			if d == f.Name || waits(m.Family(d)) {
+				return true
+			}
+		}
+		return false
+	}
+	if waits(other) {
+		ds.Warnf(service, path, "family %s already waits for %s, so %s cannot also wait for %s (CloudFormation refuses a circular dependency); DependsOn is ignored", other.Name, f.Name, f.Name, other.Name)
+		return
+	}
+	f.DependsOn = append(f.DependsOn, other.Name)
+	slices.Sort(f.DependsOn)
+}
+
 // source is who an ingress rule lets in.
 type source struct {
 	stem        string // part of the logical ID
@@ -164,8 +195,11 @@ func ingress(m *render.Model, f *render.Family, service string, in *Ingress, ds 
 			}
 		}})
 	}
-	for _, ref := range in.Services {
+	for i, ref := range in.Services {
 		for _, other := range m.FamiliesOf(ref.Name) {
+			if ref.DependsOn && other != f {
+				dependOn(m, f, other, service, fmt.Sprintf("%s.Ingress.Services.%d.DependsOn", render.ServicePath(service, key), i), ds)
+			}
 			other := other
 			otherSG := cloudformation.GetAtt(other.SecurityGroupID(), "GroupId")
 			sources = append(sources, source{stem: other.Logical, description: "from service " + ref.Name + " (family " + other.Name + ")", ports: ref.Ports, owner: other,
@@ -317,6 +351,12 @@ func ResolveNamespace(m *render.Model, nss map[string]XCloudMapNamespace, name s
 	ns := nss[name]
 	if ns.NamespaceId != "" {
 		return Namespace{ID: ns.NamespaceId, Arn: arnOf(ns.NamespaceId)}
+	}
+	if ns.Lookup != nil && ns.Lookup != false {
+		p := LookupParam(name)
+		_ = m.AddParameter(p, render.Parameter{Type: "String", MinLength: 1, Description: fmt.Sprintf(
+			"ID (ns-...) of the existing Cloud Map private DNS namespace %s (x-cloudmap.%s has Lookup: compose-x finds it by name, composex renders offline)", ns.ZoneName, name)})
+		return Namespace{ID: cloudformation.Ref(p), Arn: arnOf("${" + p + "}")}
 	}
 	id := "CloudMapNamespace" + render.LogicalName(name)
 	if _, exists := m.Resources[id]; !exists {

@@ -5,6 +5,8 @@ package network
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 )
 
 // XNetwork is the service-level x-network block.
@@ -14,6 +16,12 @@ type XNetwork struct {
 	Egress         []EgressRule `json:"Egress,omitempty"`
 	CloudMap       *CloudMapRef `json:"x-cloudmap,omitempty"`
 	UseCloudmap    *bool        `json:"UseCloudmap,omitempty"`
+	// LbType and UseCloudmapV0 are compose-x 0.x spellings (lb_type,
+	// use_cloudmap) that compose-x 1.x files still carry: lb_type has no
+	// effect (load balancers are x-elbv2), use_cloudmap is read as
+	// UseCloudmap; both are warned about.
+	LbType        any   `json:"lb_type,omitempty"`
+	UseCloudmapV0 *bool `json:"use_cloudmap,omitempty"`
 	// Keys the envoy extension owns (Service Connect, Envoy); accepted here so that
 	// one strict decode of the block works, checked by their extensions.
 	EcsConnect     any `json:"x-ecs_connect,omitempty"`
@@ -51,6 +59,8 @@ type AwsSource struct {
 type ServiceRef struct {
 	Name  string `json:"Name"`
 	Ports []int  `json:"Ports,omitempty"`
+	// DependsOn creates this service's ECS service after Name's.
+	DependsOn bool `json:"DependsOn,omitempty"`
 }
 
 // EgressRule is one destination the family may reach when Egress is set.
@@ -64,11 +74,14 @@ type EgressRule struct {
 }
 
 // CloudMapRef is x-network.x-cloudmap: a namespace name, or
-// {namespace: {Port, Name}}.
+// {namespace: {Port, Name}}. compose-x files may name several namespaces;
+// an ECS service has one service registry, so the first by name is used
+// and Ignored lists the others (reported by read).
 type CloudMapRef struct {
 	Namespace string
 	Port      int
 	Name      string
+	Ignored   []string
 }
 
 // UnmarshalJSON accepts both forms.
@@ -83,12 +96,12 @@ func (c *CloudMapRef) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return err
 	}
-	if len(m) != 1 {
+	if len(m) == 0 {
 		return errOneNamespace
 	}
-	for ns, v := range m {
-		c.Namespace, c.Port, c.Name = ns, v.Port, v.Name
-	}
+	names := slices.Sorted(maps.Keys(m))
+	v := m[names[0]]
+	c.Namespace, c.Port, c.Name, c.Ignored = names[0], v.Port, v.Name, names[1:]
 	return nil
 }
 
@@ -96,12 +109,19 @@ type constError string
 
 func (e constError) Error() string { return string(e) }
 
-const errOneNamespace = constError("x-cloudmap names exactly one namespace: a task registers in one")
+const errOneNamespace = constError("x-cloudmap names no namespace: give the name of one")
 
 // XCloudMapNamespace is one namespace of the top-level x-cloudmap.
 type XCloudMapNamespace struct {
 	// ZoneName creates a private DNS namespace of that name in the VPC.
 	ZoneName string `json:"ZoneName,omitempty"`
+	// Name is compose-x's other spelling of ZoneName.
+	Name string `json:"Name,omitempty"`
+	// Lookup (true or a mapping) uses an existing namespace of that
+	// ZoneName: composex renders offline, so its ID becomes a template
+	// parameter (LookupParam).
+	Lookup any `json:"Lookup,omitempty"`
+
 	// NamespaceId uses an existing namespace.
 	NamespaceId string `json:"NamespaceId,omitempty"`
 	Description string `json:"Description,omitempty"`

@@ -52,9 +52,22 @@ func readNamespaces(p *types.Project, ds *render.Diagnostics) map[string]XCloudM
 	for _, name := range slices.Sorted(maps.Keys(nss)) {
 		ns := nss[name]
 		path := cloudMapKey + "." + render.Key(name)
+		if ns.Name != "" {
+			if ns.ZoneName != "" && ns.ZoneName != ns.Name {
+				ds.Errorf("", path+".Name", "Name %q and ZoneName %q differ; compose-x reads Name as ZoneName: give one", ns.Name, ns.ZoneName)
+			}
+			if ns.ZoneName == "" {
+				ns.ZoneName = ns.Name
+			}
+			ns.Name = ""
+			nss[name] = ns
+		}
+		lookup := ns.Lookup != nil && ns.Lookup != false
 		switch {
 		case ns.ZoneName != "" && ns.NamespaceId != "":
 			ds.Errorf("", path, "give either ZoneName (create the namespace) or NamespaceId (use an existing one), not both")
+		case lookup && ns.NamespaceId != "":
+			ds.Errorf("", path+".Lookup", "give either Lookup (the namespace's ID becomes the parameter %s) or NamespaceId, not both", LookupParam(name))
 		case ns.ZoneName != "":
 			if !reDNSName.MatchString(ns.ZoneName) {
 				ds.Errorf("", path+".ZoneName", "%q is not a DNS name (lowercase labels of letters, digits and hyphens)", ns.ZoneName)
@@ -63,6 +76,8 @@ func readNamespaces(p *types.Project, ds *render.Diagnostics) map[string]XCloudM
 			if !reNamespaceID.MatchString(ns.NamespaceId) {
 				ds.Errorf("", path+".NamespaceId", "%q is not a Cloud Map namespace ID (ns-...)", ns.NamespaceId)
 			}
+		case lookup:
+			ds.Errorf("", path+".Lookup", "Lookup finds the namespace by its ZoneName (or Name); give it")
 		default:
 			ds.Errorf("", path, "give ZoneName to create a private DNS namespace, or NamespaceId to use an existing one")
 		}
@@ -70,11 +85,18 @@ func readNamespaces(p *types.Project, ds *render.Diagnostics) map[string]XCloudM
 	return nss
 }
 
+// LookupParam is the template parameter that stands for the ID of an
+// x-cloudmap namespace written with Lookup: compose-x finds the namespace by
+// name with an AWS call; composex renders offline and asks for its ID.
+func LookupParam(name string) string {
+	return "CloudMapNamespace" + render.LogicalName(name) + "Id"
+}
+
 // read decodes and checks one service's x-network block against the
 // project: referenced services, namespaces and ports must exist.
 func read(p *types.Project, s types.ServiceConfig, nss map[string]XCloudMapNamespace, ds *render.Diagnostics) *XNetwork {
 	raw, ok := s.Extensions[key]
-	if !ok {
+	if !ok || raw == nil { // x-network: with no value means nothing, as in compose-x
 		return nil
 	}
 	path := render.ServicePath(s.Name, key)
@@ -176,8 +198,20 @@ func read(p *types.Project, s types.ServiceConfig, nss map[string]XCloudMapNames
 			}
 		}
 	}
+	if x.UseCloudmapV0 != nil {
+		ds.Warnf(s.Name, path+".use_cloudmap", "use_cloudmap is compose-x 0.x's spelling of UseCloudmap, read as such; write x-cloudmap: NAMESPACE (a namespace of the top-level x-cloudmap)")
+		if x.UseCloudmap == nil {
+			x.UseCloudmap = x.UseCloudmapV0
+		}
+	}
+	if x.LbType != nil {
+		ds.Warnf(s.Name, path+".lb_type", "lb_type is a compose-x 0.x key that compose-x 1.x ignores, and so does composex; declare a load balancer in the top-level x-elbv2")
+	}
 	if c := x.CloudMap; c != nil {
 		cp := path + ".x-cloudmap"
+		if len(c.Ignored) > 0 {
+			ds.Warnf(s.Name, cp, "an ECS service has one service registry, so %s registers in the namespace %s only; not in %s", s.Name, c.Namespace, strings.Join(c.Ignored, ", "))
+		}
 		if _, ok := nss[c.Namespace]; !ok {
 			ds.Errorf(s.Name, cp, "namespace %q is not declared in the top-level x-cloudmap; declared: %s", c.Namespace, strings.Join(slices.Sorted(maps.Keys(nss)), ", "))
 		}

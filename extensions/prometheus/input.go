@@ -25,6 +25,11 @@ type ContainersInsights struct {
 	AutoAddNginxPrometheusExporter *NginxExporterToggle   `json:"AutoAddNginxPrometheusExporter,omitempty"`
 	ScrapingConfiguration          *ScrapingConfiguration `json:"ScrapingConfiguration,omitempty"`
 	CustomRules                    []CustomRule           `json:"CustomRules,omitempty"`
+	// CollectForAppMesh (and compose-x's other spelling) is accepted when
+	// false, as compose-x files write it: it asks for nothing. App Mesh
+	// reached end of support, so true is refused.
+	CollectForAppMesh *bool `json:"CollectForAppMesh,omitempty"`
+	CollectForAppmesh *bool `json:"CollectForAppmesh,omitempty"`
 }
 
 // ExporterConfig overrides where an exporter listens and how its metrics

@@ -55,6 +55,11 @@ func read(in *render.Input, s types.ServiceConfig, ds *render.Diagnostics) *Cont
 		return nil
 	}
 	path += ".ContainersInsights"
+	for name, v := range map[string]*bool{"CollectForAppMesh": ci.CollectForAppMesh, "CollectForAppmesh": ci.CollectForAppmesh} {
+		if v != nil && *v {
+			ds.Errorf(s.Name, path+"."+name, "App Mesh reached end of support on 2026-09-30; for Envoy metrics use x-network.Envoy with PrometheusMetrics (false is accepted: it asks for nothing)")
+		}
+	}
 	for name, t := range map[string]*ExporterToggle{"CollectForJavaJmx": ci.CollectForJavaJmx, "CollectForNginx": ci.CollectForNginx} {
 		if t != nil && t.Enabled {
 			checkExporter(s.Name, path+"."+name, t.ExporterConfig, ds)

@@ -54,6 +54,9 @@ func TestRefused(t *testing.T) {
                 dimensions: [[ClusterName]]
                 metric_selectors: ["^up$", "*bad"]
 `), path: p + "CustomRules.0.EmfProcessors.0.metric_selectors.1", msg: `"*bad" is not a regular expression: ` + regexpError("*bad")},
+		{name: "CollectForAppMesh true (App Mesh is gone)", compose: app(`
+        CollectForAppMesh: true
+`), path: p + "CollectForAppMesh", msg: "App Mesh reached end of support on 2026-09-30; for Envoy metrics use x-network.Envoy with PrometheusMetrics (false is accepted: it asks for nothing)"},
 		{name: "exporter port out of range", compose: app(`
         CollectForJavaJmx:
           ExporterPort: 70000
