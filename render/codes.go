@@ -112,6 +112,7 @@ var codeSummaries = map[string]string{
 	"CX0501": "a service publishes or exposes more ports than composex allows",
 	"CX0502": "a compose file is too large or empty",
 	"CX0504": "an x- block does not match its JSON Schema",
+	"CX0614": "a compose file holds a byte YAML cannot read: NUL or another control character, or invalid UTF-8",
 }
 
 // CodeSummary is the README's description of a code's message: the

@@ -116,46 +116,45 @@ func read(in *render.Input, ds *render.Diagnostics) *config {
 // never: a selector the pattern cannot fill publishes nothing.
 func check(f *Filter, ds *render.Diagnostics) bool {
 	n := len(*ds)
-	errf := func(k, format string, args ...any) { ds.Errorf(f.Service, f.Path+"."+k, format, args...) }
 	if !reMetricName.MatchString(f.MetricName) {
-		errf("MetricName", "%q is not a metric name: 1 to 255 characters, none of : * $", f.MetricName)
+		ds.Errorf(f.Service, f.Path+"."+"MetricName", "%q is not a metric name: 1 to 255 characters, none of : * $", f.MetricName)
 	}
 	if !reMetricName.MatchString(f.Namespace) {
-		errf("Namespace", "%q is not a namespace: 1 to 255 characters, none of : * $", f.Namespace)
+		ds.Errorf(f.Service, f.Path+"."+"Namespace", "%q is not a namespace: 1 to 255 characters, none of : * $", f.Namespace)
 	} else if strings.HasPrefix(f.Namespace, "AWS/") {
-		errf("Namespace", "%q: namespaces starting with AWS/ are reserved for AWS services; use your own (default %s)", f.Namespace, "LogMetrics/<project>")
+		ds.Errorf(f.Service, f.Path+"."+"Namespace", "%q: namespaces starting with AWS/ are reserved for AWS services; use your own (default %s)", f.Namespace, "LogMetrics/<project>")
 	}
 	pattern := strings.TrimSpace(f.Pattern)
 	if pattern == "" || len(f.Pattern) > 1024 {
-		errf("Pattern", "a filter pattern is 1 to 1024 characters")
+		ds.Errorf(f.Service, f.Path+"."+"Pattern", "a filter pattern is 1 to 1024 characters")
 	}
 	kind, fields, err := patternKind(pattern)
 	if err != "" {
-		errf("Pattern", "%s", err)
+		ds.Errorf(f.Service, f.Path+"."+"Pattern", "%s", err)
 	}
 	if len(*f.Value) > 100 {
-		errf("Value", "at most 100 characters")
+		ds.Errorf(f.Service, f.Path+"."+"Value", "at most 100 characters")
 	} else if _, num := strconv.ParseFloat(*f.Value, 64); num != nil {
 		if msg := selectorProblem(*f.Value, kind, fields); msg != "" {
-			errf("Value", "%s", msg)
+			ds.Errorf(f.Service, f.Path+"."+"Value", "%s", msg)
 		}
 	}
 	if len(f.Dimensions) > 3 {
-		errf("Dimensions", "%d dimensions; a metric filter has at most 3", len(f.Dimensions))
+		ds.Errorf(f.Service, f.Path+"."+"Dimensions", "%d dimensions; a metric filter has at most 3", len(f.Dimensions))
 	}
 	if len(f.Dimensions) > 0 && f.DefaultValue != nil {
-		errf("DefaultValue", "CloudWatch Logs refuses a DefaultValue on a filter with Dimensions (a line that does not match has no dimension values); drop one of them")
+		ds.Errorf(f.Service, f.Path+"."+"DefaultValue", "CloudWatch Logs refuses a DefaultValue on a filter with Dimensions (a line that does not match has no dimension values); drop one of them")
 	}
 	for _, d := range slices.Sorted(maps.Keys(f.Dimensions)) {
 		if !reMetricName.MatchString(d) {
-			errf("Dimensions."+render.Key(d), "%q is not a dimension name: 1 to 255 characters, none of : * $", d)
+			ds.Errorf(f.Service, f.Path+".Dimensions."+render.Key(d), "%q is not a dimension name: 1 to 255 characters, none of : * $", d)
 		}
 		if msg := selectorProblem(f.Dimensions[d], kind, fields); msg != "" {
-			errf("Dimensions."+render.Key(d), "%s", msg)
+			ds.Errorf(f.Service, f.Path+".Dimensions."+render.Key(d), "%s", msg)
 		}
 	}
 	if f.Unit != "" && !slices.Contains(units, f.Unit) {
-		errf("Unit", "%q is not a CloudWatch unit; allowed: %s", f.Unit, strings.Join(units, ", "))
+		ds.Errorf(f.Service, f.Path+"."+"Unit", "%q is not a CloudWatch unit; allowed: %s", f.Unit, strings.Join(units, ", "))
 	}
 	return len(*ds) == n
 }
