@@ -1,31 +1,13 @@
 package alarms_test
 
 import (
-	"os"
 	"reflect"
 	"sort"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/composex/composex/extensions/internal/rendertest"
 	"github.com/composex/composex/render"
 )
-
-func parameters(t *testing.T, path string) map[string]map[string]any {
-	t.Helper()
-	body, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Parameters map[string]map[string]any `yaml:"Parameters"`
-	}
-	if err := yaml.Unmarshal(body, &doc); err != nil {
-		t.Fatal(err)
-	}
-	return doc.Parameters
-}
 
 // policyStatements returns the statements of the named inline policy of
 // a role resource.
@@ -175,7 +157,7 @@ x-sns:
 	if _, made := r.Resources["HelloTopic"]; made {
 		t.Errorf("a looked-up topic must not be created")
 	}
-	p := parameters(t, r.Template)["HelloTopicArn"]
+	p := rendertest.Parameters(t, r.Template)["HelloTopicArn"]
 	if p["Type"] != "String" || p["MinLength"] != 1 || p["Default"] != nil ||
 		p["Description"] != "ARN (arn:aws:sns:REGION:ACCOUNT:NAME) of the existing SNS topic of x-sns.hello (its Lookup has compose-x find it by tags with an AWS call; composex renders offline)" {
 		t.Errorf("HelloTopicArn: %#v", p)

@@ -3,10 +3,10 @@ package firelens
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/composex/composex/render"
@@ -128,7 +128,7 @@ func checkOutput(service string, o *output, ds *render.Diagnostics) bool {
 		return false
 	}
 	ok := true
-	for _, k := range sortedKeys(o.options) {
+	for _, k := range slices.Sorted(maps.Keys(o.options)) {
 		if !slices.Contains(allowed, k) && !slices.Contains(agentOptions, k) {
 			ds.Errorf(service, o.path+"."+k, "%s is not an option of Fluent Bit's %s output; allowed: %s", k, o.plugin, strings.Join(allowed, ", "))
 			ok = false
@@ -182,15 +182,6 @@ func checkOutput(service string, o *output, ds *render.Diagnostics) bool {
 		}
 	}
 	return ok
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // readLimited reads a file CheckProjectFile accepted, within MaxFileBytes

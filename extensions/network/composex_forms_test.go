@@ -1,31 +1,14 @@
 package network_test
 
 import (
-	"os"
 	"reflect"
 	"testing"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/composex/composex/extensions/internal/rendertest"
 	"github.com/composex/composex/render"
 )
 
 // templateParameters reads the Parameters of a rendered template.
-func templateParameters(t *testing.T, path string) map[string]map[string]any {
-	t.Helper()
-	body, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Parameters map[string]map[string]any `yaml:"Parameters"`
-	}
-	if err := yaml.Unmarshal(body, &doc); err != nil {
-		t.Fatal(err)
-	}
-	return doc.Parameters
-}
 
 // The ways compose-x files write x-cloudmap and x-network that composex
 // reads the way compose-x does (or, where compose-x's own behaviour cannot
@@ -51,7 +34,7 @@ func TestCloudMapComposeXForms(t *testing.T) {
 		if got := r.Resources["ApiDiscoveryService"].Properties["NamespaceId"]; !reflect.DeepEqual(got, map[string]any{"Ref": "CloudMapNamespaceMap02Id"}) {
 			t.Errorf("NamespaceId: %#v", got)
 		}
-		p := templateParameters(t, r.Template)["CloudMapNamespaceMap02Id"]
+		p := rendertest.Parameters(t, r.Template)["CloudMapNamespaceMap02Id"]
 		want := "ID (ns-...) of the existing Cloud Map private DNS namespace testing.internal (x-cloudmap.map-02 has Lookup: compose-x finds it by name, composex renders offline)"
 		if p["Type"] != "String" || p["Description"] != want || p["MinLength"] != 1 || p["Default"] != nil {
 			t.Errorf("parameter: %#v", p)

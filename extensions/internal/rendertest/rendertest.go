@@ -288,3 +288,19 @@ func EqualJSON(t *testing.T, what string, got any, want string) {
 		t.Errorf("%s:\n got %s\nwant %s", what, g, want)
 	}
 }
+
+// Parameters reads the Parameters section of a rendered template file.
+func Parameters(t *testing.T, path string) map[string]map[string]any {
+	t.Helper()
+	body, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Parameters map[string]map[string]any `yaml:"Parameters"`
+	}
+	if err := yaml.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Parameters
+}
