@@ -164,7 +164,6 @@ var codeTable = []CodeEntry{
 	{"CX0162", "extensions/elbv2", "error", "give the listener's Protocol; allowed: %s"},
 	{"CX0163", "extensions/elbv2", "error", "%s is not a listener protocol of %s load balancer; allowed: %s"},
 	{"CX0164", "extensions/elbv2", "error", "%s listener needs a certificate (CertificateArn: arn:aws:acm:..., or x-acm: NAME for a certificate ARN given as a parameter)"},
-	{"CX0165", "extensions/elbv2", "error", "%s listener does not use certificates; set Protocol: %s to terminate TLS on port %d, or remove the certificates"},
 	{"CX0166", "extensions/elbv2", "error", "an SSL policy applies to HTTPS and TLS listeners only"},
 	{"CX0167", "extensions/elbv2", "error", "give either CertificateArn or x-acm"},
 	{"CX0168", "extensions/elbv2", "error", "%q is not an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)"},
@@ -604,7 +603,9 @@ var codeTable = []CodeEntry{
 	{"CX0612", "render", "error", "%q is not a capacity provider of the cluster; allowed: %s"},
 	{"CX0613", "render", "error", "%q is not an ECS cluster name (1 to 255 letters, digits, - and _)"},
 	{"CX0614", "render", "error", "@scanBytes"},
+	{"CX0615", "extensions/elbv2", "warning", "%s listener does not use certificates; they are ignored (set Protocol: %s to terminate TLS on port %d)"},
+	{"CX0616", "render", "warning", "%s is above the %d seconds ECS allows; the check gets %d seconds of grace, and failures after that count: a container that takes longer to become healthy is replaced"},
 }
 
 // retiredCodes are never given to another message.
-var retiredCodes = []string{"CX0038", "CX0041", "CX0048", "CX0060", "CX0265", "CX0319", "CX0373", "CX0377", "CX0415", "CX0441", "CX0448", "CX0468", "CX0490", "CX0493"}
+var retiredCodes = []string{"CX0038", "CX0041", "CX0048", "CX0060", "CX0265", "CX0319", "CX0373", "CX0377", "CX0415", "CX0441", "CX0448", "CX0468", "CX0490", "CX0493", "CX0165"}

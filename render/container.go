@@ -197,6 +197,12 @@ func convertHealthCheck(s types.ServiceConfig, ds *Diagnostics) *HealthCheck {
 			// The check still works, only less often.
 			ds.Warnf(s.Name, path+"."+r.key, "%s is below the %d seconds ECS allows; the check runs every %d seconds", d, r.min, r.min)
 			*targets[r.key] = r.min
+		case r.key == "start_period" && whole && secs > r.max:
+			// compose-x files write start periods of an hour, which ECS
+			// refuses at deploy; the longest grace ECS gives is the useful
+			// reading of "a long time".
+			ds.Warnf(s.Name, path+"."+r.key, "%s is above the %d seconds ECS allows; the check gets %d seconds of grace, and failures after that count: a container that takes longer to become healthy is replaced", d, r.max, r.max)
+			*targets[r.key] = r.max
 		case !whole:
 			ds.Errorf(s.Name, path+"."+r.key, "%s: ECS counts health check times in whole seconds (%d to %d)", d, r.min, r.max)
 		case secs < r.min || secs > r.max:

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // svc wraps the keys of a service named web (indented by 4) in a project.
@@ -143,7 +144,6 @@ func TestHealthCheckErrors(t *testing.T) {
 		{"timeout too short", "      timeout: 1s\n", "services.web.healthcheck.timeout", "1s is out of range: ECS allows 2 to 60 seconds"},
 		{"timeout too long", "      timeout: 61s\n", "services.web.healthcheck.timeout", "1m1s is out of range: ECS allows 2 to 60 seconds"},
 		{"timeout ECS refuses at deploy", "      timeout: 120s\n", "services.web.healthcheck.timeout", "2m0s is out of range: ECS allows 2 to 60 seconds"},
-		{"start period too long", "      start_period: 301s\n", "services.web.healthcheck.start_period", "5m1s is out of range: ECS allows 0 to 300 seconds"},
 		{"no retries", "      retries: 0\n", "services.web.healthcheck.retries", "0 is out of range: ECS allows 1 to 10 retries"},
 		{"too many retries", "      retries: 11\n", "services.web.healthcheck.retries", "11 is out of range: ECS allows 1 to 10 retries"},
 	}
@@ -164,6 +164,21 @@ func TestHealthCheckErrors(t *testing.T) {
 		wantWarning(t, ds, "web", "services.web.healthcheck.interval", short+" is below the 5 seconds ECS allows; the check runs every 5 seconds")
 		if ds.HasErrors() || c.HealthCheck == nil || c.HealthCheck.Interval != 5 || c.HealthCheck.Timeout != 30 {
 			t.Errorf("interval %s: health check %+v, errors:\n%s", short, c.HealthCheck, dump(ds))
+		}
+	}
+	// A start period above ECS's 300 s (compose-x files write 1h) gets the
+	// longest grace ECS gives, with a warning saying what that means.
+	for _, long := range []string{"301s", "1h"} {
+		c, ds := onlyContainer(t, svc(base+"      start_period: "+long+"\n"))
+		d := time.Duration(0)
+		if long == "1h" {
+			d = time.Hour
+		} else {
+			d = 301 * time.Second
+		}
+		wantWarning(t, ds, "web", "services.web.healthcheck.start_period", d.String()+" is above the 300 seconds ECS allows; the check gets 300 seconds of grace, and failures after that count: a container that takes longer to become healthy is replaced")
+		if ds.HasErrors() || c.HealthCheck == nil || c.HealthCheck.StartPeriod != 300 {
+			t.Errorf("start_period %s: health check %+v, errors:\n%s", long, c.HealthCheck, dump(ds))
 		}
 	}
 	c, ds := onlyContainer(t, svc(base+"      start_interval: 5s\n"))

@@ -10,8 +10,8 @@ import (
 // flags that take one of a few (TestCompletionKnowsEveryFlag keeps the
 // flag lists equal to the commands' own).
 var (
-	completionCommands = []string{"render", "validate", "schema", "version", "help", "completion"}
-	projectFlagNames   = []string{"--file", "-f", "--project-name", "-p", "--env-file", "--profile", "--project-directory", "--allow-outside-project", "--strict", "--quiet", "-q", "--diagnostics", "--help", "-h"}
+	completionCommands = []string{"render", "validate", "diff", "schema", "version", "help", "completion"}
+	projectFlagNames   = []string{"--file", "-f", "--project-name", "-p", "--env-file", "--profile", "--project-directory", "--allow-outside-project", "--strict", "--quiet", "-q", "--diagnostics", "--control-tower", "--help", "-h"}
 	renderOnlyFlags    = []string{"--output-dir", "-o", "--format", "--param", "--layout"}
 	flagValues         = map[string][]string{
 		"--format":      {"yaml", "json"},

@@ -69,12 +69,6 @@ func TestRefused(t *testing.T) {
       api:api:
         port: 80
 `), "api", "x-elbv2.lb.Services.api:api.port", "service api does not listen on 80/tcp (its ports and expose: 8080/tcp); the target group api:api forwards there"},
-		{"certificate on an HTTP listener", project(albHead + `    Listeners:
-      - Port: 443
-        Protocol: HTTP
-        Certificates: [{CertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d"}]
-        Targets: [{name: web:web}]
-` + webTG), "", "x-elbv2.lb.Listeners.0.Certificates", "an HTTP listener does not use certificates; set Protocol: HTTPS to terminate TLS on port 443, or remove the certificates"},
 		{"HTTPS listener without a certificate", project(albHead + `    Listeners:
       - Port: 443
         Protocol: HTTPS
@@ -249,9 +243,22 @@ func TestListenerMappingForm(t *testing.T) {
         Certificates: [{x-acm: site}]
         Targets: [{name: web:web}]
 `+webTG))
-	d := rendertest.Find(r2.Diags, render.Error, "x-elbv2.lb.Listeners.443.Certificates")
-	if d == nil || d.Line != 19 {
-		t.Fatalf("want the certificate error at line 19 of the file, got %v\n%s", d, r2.Diags.Error())
+	// compose-x files put certificates on HTTP listeners, and compose-x
+	// drops them: so does composex, saying so at the key. CloudFormation
+	// refuses Certificates on an HTTP listener, and no certificate
+	// parameter is asked for.
+	d := rendertest.Find(r2.Diags, render.Warning, "x-elbv2.lb.Listeners.443.Certificates")
+	if d == nil || d.Line != 19 || d.Message != "an HTTP listener does not use certificates; they are ignored (set Protocol: HTTPS to terminate TLS on port 443)" {
+		t.Fatalf("want the certificate warning at line 19 of the file, got %v\n%s", d, r2.Diags.Error())
+	}
+	ln := r2.Get(t, "LbLoadBalancerListener443", "AWS::ElasticLoadBalancingV2::Listener")
+	if c, ok := ln["Certificates"]; ok {
+		t.Errorf("an HTTP listener has Certificates %v", c)
+	}
+	for name := range rendertest.Parameters(t, r2.Template) {
+		if strings.Contains(name, "Certificate") {
+			t.Errorf("parameter %s asks for a certificate no listener uses", name)
+		}
 	}
 }
 

@@ -64,7 +64,11 @@ func readListener(lb *loadBalancer, l Listener, path string, byName map[string]*
 	case secure && len(l.Certificates) == 0:
 		ds.Errorf("", path+".Certificates", "%s listener needs a certificate (CertificateArn: arn:aws:acm:..., or x-acm: NAME for a certificate ARN given as a parameter)", article(ln.protocol))
 	case !secure && len(l.Certificates) > 0:
-		ds.Errorf("", path+".Certificates", "%s listener does not use certificates; set Protocol: %s to terminate TLS on port %d, or remove the certificates",
+		// compose-x files put certificates on HTTP listeners and compose-x
+		// drops them; CloudFormation would refuse them. Dropping them is
+		// safe (the listener serves plain HTTP either way), but the user
+		// may have meant TLS, so it is said.
+		ds.Warnf("", path+".Certificates", "%s listener does not use certificates; they are ignored (set Protocol: %s to terminate TLS on port %d)",
 			article(ln.protocol), map[bool]string{true: "HTTPS", false: "TLS"}[lb.alb()], ln.port)
 	}
 	if l.SslPolicy != "" && !secure {
@@ -79,8 +83,10 @@ func readListener(lb *loadBalancer, l Listener, path string, byName map[string]*
 			if !reCertArn.MatchString(c.CertificateArn) {
 				ds.Errorf("", cp+".CertificateArn", "%q is not an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)", c.CertificateArn)
 			}
-			ln.certs = append(ln.certs, cert{arn: c.CertificateArn})
-		default:
+			if secure {
+				ln.certs = append(ln.certs, cert{arn: c.CertificateArn})
+			}
+		case secure:
 			ln.certs = append(ln.certs, cert{param: CertificateParam(c.Acm)})
 		}
 	}
