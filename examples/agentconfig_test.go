@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -55,6 +56,8 @@ func TestAgentConfigs(t *testing.T) {
 					}
 				case strings.HasSuffix(id, "EnvoyBootstrap"):
 					checkEnvoyBootstrap(t, id, value)
+				case reFireLensFile.MatchString(id):
+					checkFluentBitFile(t, id, value)
 				case reFileParameter.MatchString(id):
 					checkFileParameter(t, id, value)
 				default:
@@ -95,4 +98,36 @@ func ssmValues(t *testing.T, p *project) map[string]string {
 		out[id] = s
 	}
 	return out
+}
+
+// reFireLensFile names the SSM parameters that hold a FireLens router's
+// Fluent Bit files (extensions/firelens), written raw, not base64.
+var reFireLensFile = regexp.MustCompile(`FireLensFile\d+$`)
+
+// checkFluentBitFile reads a stored Fluent Bit file as Fluent Bit's classic
+// format does: every line is blank, a comment, a known [SECTION], an
+// @INCLUDE/@SET directive, or a key and its value inside a section.
+func checkFluentBitFile(t *testing.T, id, value string) {
+	t.Helper()
+	sections := map[string]bool{"SERVICE": true, "INPUT": true, "FILTER": true, "OUTPUT": true, "PARSER": true, "MULTILINE_PARSER": true}
+	in := false
+	for i, line := range strings.Split(value, "\n") {
+		l := strings.TrimSpace(line)
+		switch {
+		case l == "" || strings.HasPrefix(l, "#"):
+		case strings.HasPrefix(l, "[") && strings.HasSuffix(l, "]"):
+			if !sections[strings.ToUpper(strings.Trim(l, "[]"))] {
+				t.Errorf("%s line %d: %s is not a Fluent Bit section", id, i+1, l)
+			}
+			in = true
+		case strings.HasPrefix(l, "@INCLUDE ") || strings.HasPrefix(l, "@SET "):
+		case !in:
+			t.Errorf("%s line %d: %q is outside any section", id, i+1, l)
+		case len(strings.Fields(l)) < 2:
+			t.Errorf("%s line %d: %q is a key without a value", id, i+1, l)
+		}
+	}
+	if !in {
+		t.Errorf("%s: no section at all:\n%s", id, value)
+	}
 }

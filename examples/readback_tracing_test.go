@@ -243,7 +243,9 @@ func checkEnvoySidecar(t *testing.T, p *project, sum *motoSummary) {
 	equal(t, "envoy ports (the service port and the stats port)", fmt.Sprint(envoy.PortMappings), "[{80 tcp} {9902 tcp}]")
 	equal(t, "envoy secrets", secrets(envoy), map[string]string{"ENVOY_BOOTSTRAP": parameterArn("api", "envoy")})
 	equal(t, "envoy starts after the daemon it traces to", dependsOn(envoy), []string{"xray-daemon:START"})
-	if len(envoy.Command) != 3 || !strings.Contains(envoy.Command[2], `"$ENVOY_BOOTSTRAP"`) || !strings.Contains(envoy.Command[2], "exec envoy -c /tmp/envoy.json") {
+	// Envoy runs read-only (Control Tower CT.ECS.PR.6): the bootstrap goes
+	// from the secret straight to --config-yaml, with no file written.
+	if len(envoy.Command) != 1 || !strings.Contains(envoy.Command[0], `exec envoy --config-yaml "$ENVOY_BOOTSTRAP"`) {
 		t.Errorf("envoy command does not run the bootstrap from the secret: %q", envoy.Command)
 	}
 	// The task's own agent scrapes Envoy's stats at localhost (no docker label).
