@@ -523,7 +523,6 @@ var codeTable = []CodeEntry{
 	{"CX0532", "extensions/envoy", "error", "services_ports is compose-x's other spelling of service_ports; give one"},
 	{"CX0533", "extensions/firelens", "error", "family %s runs on %s: composex's FireLens router is the Linux AWS for Fluent Bit image; log through awslogs"},
 	{"CX0534", "extensions/firelens", "error", "family %s: %s sets %s=%q for the log router, %s sets %q; a task has one router, give them the same value"},
-	{"CX0535", "extensions/firelens", "error", "family %s: %v; rename that service"},
 	{"CX0536", "extensions/firelens", "error", "the log router's %s is %d bytes; one SSM parameter holds %d"},
 	{"CX0537", "extensions/firelens", "error", "%v"},
 	{"CX0538", "extensions/firelens", "error", "give Shorthands or ShortHands, not both (they are one key, spelt two ways)"},
@@ -608,4 +607,4 @@ var codeTable = []CodeEntry{
 }
 
 // retiredCodes are never given to another message.
-var retiredCodes = []string{"CX0038", "CX0041", "CX0048", "CX0060", "CX0265", "CX0319", "CX0373", "CX0377", "CX0415", "CX0441", "CX0448", "CX0468", "CX0490", "CX0493", "CX0165"}
+var retiredCodes = []string{"CX0038", "CX0041", "CX0048", "CX0060", "CX0265", "CX0319", "CX0373", "CX0377", "CX0415", "CX0441", "CX0448", "CX0468", "CX0490", "CX0493", "CX0165", "CX0535"}

@@ -271,7 +271,7 @@ func LimitFix(what string) string {
 // (AWS Control Tower's CT.ECS.PR.7 refuses a container without one) and
 // returns the limit per container name. A container with a limit keeps
 // it. A sidecar composex added is limited to its reservation, the use it
-// was sized for (as MemoryCeiling counts it). The app containers without a
+// was sized for (as MemoryCeiling counts it), plus headroom (see below). The app containers without a
 // limit share what the task has left once every other container's limit
 // or reservation and the Service Connect proxy's share are set aside: each
 // gets its own reservation plus an even part of that remainder, so an app
@@ -305,9 +305,19 @@ func (f *Family) MemoryLimits() map[string]int {
 	if len(apps) == 0 {
 		open = sidecars
 	} else {
+		// A sidecar composex adds is essential: an out-of-memory kill at
+		// its reservation (a log burst through Fluent Bit, a scrape spike
+		// in the agent) would stop the whole task. Each gets up to its
+		// reservation again as headroom, from what no container holds,
+		// never more than an even share of it; the apps share the rest.
 		for _, c := range sidecars {
-			if c.MemoryReservation >= minContainerMemory {
-				out[c.Name] = c.MemoryReservation
+			extra := 0
+			if free > 0 {
+				extra = min(c.MemoryReservation, free/(len(apps)+len(sidecars)))
+			}
+			free -= extra
+			if limit := c.MemoryReservation + extra; limit >= minContainerMemory {
+				out[c.Name] = limit
 			}
 		}
 	}

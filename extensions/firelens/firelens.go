@@ -168,7 +168,8 @@ func extendFamily(m *render.Model, f *render.Family, ps []*plan, ds *render.Diag
 			"Health_Check On", "HC_Errors_Count 5", "HC_Retry_Failure_Count 5", "HC_Period 5")
 	}
 	if err := r.add(m, ds, first); err != nil {
-		ds.Errorf(first.service, first.path, "family %s: %v; rename that service", f.Name, err)
+		// AddSidecar's error names the family, both names and the remedy.
+		ds.Errorf(first.service, first.path, "%v", err)
 	}
 }
 

@@ -184,7 +184,7 @@ services:
 	if res != nil {
 		t.Fatal("rendered a family whose service is named like the router")
 	}
-	if d := rendertest.Find(ds, render.Error, "services.web.x-logging.FireLens"); d == nil || !strings.Contains(d.Message, "already has a container named log_router") {
+	if d := rendertest.Find(ds, render.Error, "services.web.x-logging.FireLens"); d == nil || d.Message != "family web: the compose service log_router is named like composex's sidecar container log_router: rename the service" {
 		t.Errorf("got:\n%s", ds.Error())
 	}
 }
