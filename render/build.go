@@ -197,10 +197,17 @@ func mergeFamilySettings(f *Family, xecs map[string]XEcs, xlog map[string]XLoggi
 			f.LogRetentionDays = SnapRetention(*r)
 		}
 		n := 1
+		replicasKey := "deploy.replicas"
 		if s.Deploy != nil && s.Deploy.Replicas != nil {
 			n = *s.Deploy.Replicas
 		} else if s.Scale != nil {
-			n = *s.Scale
+			n, replicasKey = *s.Scale, "scale"
+		}
+		if n < 0 || n > maxTasksPerService {
+			// CloudFormation accepts any DesiredCount; ECS refuses the
+			// service at deploy.
+			ds.Errorf(s.Name, ServicePath(s.Name, replicasKey), "%d tasks: an ECS service runs 0 to %d tasks (its quota of tasks per service)", n, maxTasksPerService)
+			n = 1
 		}
 		if n > replicas {
 			replicas = n
@@ -646,3 +653,7 @@ func checkPortClashes(m *Model, ds *Diagnostics) {
 		}
 	}
 }
+
+// maxTasksPerService is ECS's service quota "Tasks per service" (5,000):
+// a DesiredCount above it is refused when the service is created.
+const maxTasksPerService = 5000

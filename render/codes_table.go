@@ -604,6 +604,8 @@ var codeTable = []CodeEntry{
 	{"CX0614", "render", "error", "@scanBytes"},
 	{"CX0615", "extensions/elbv2", "warning", "%s listener does not use certificates; they are ignored (set Protocol: %s to terminate TLS on port %d)"},
 	{"CX0616", "render", "warning", "%s is above the %d seconds ECS allows; the check gets %d seconds of grace, and failures after that count: a container that takes longer to become healthy is replaced"},
+	{"CX0617", "render", "error", "%d tasks: an ECS service runs 0 to %d tasks (its quota of tasks per service)"},
+	{"CX0618", "render", "error", "%v is not an amount of %s: give a number above 0"},
 }
 
 // retiredCodes are never given to another message.

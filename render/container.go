@@ -254,6 +254,26 @@ func convertResources(s types.ServiceConfig, c *Container, ds *Diagnostics) {
 			}
 		}
 	}
+	// compose-go accepts negative amounts; they used to be dropped without a
+	// word, leaving the container unsized.
+	negative := func(key string, v float64, unit string) {
+		if v < 0 || math.IsNaN(v) {
+			ds.Errorf(s.Name, ServicePath(s.Name, key), "%v is not an amount of %s: give a number above 0", v, unit)
+		}
+	}
+	negative("cpus", float64(s.CPUS), "vCPUs")
+	negative("mem_limit", float64(s.MemLimit), "memory")
+	negative("mem_reservation", float64(s.MemReservation), "memory")
+	if s.Deploy != nil {
+		if l := s.Deploy.Resources.Limits; l != nil {
+			negative("deploy.resources.limits.cpus", float64(l.NanoCPUs), "vCPUs")
+			negative("deploy.resources.limits.memory", float64(l.MemoryBytes), "memory")
+		}
+		if r := s.Deploy.Resources.Reservations; r != nil {
+			negative("deploy.resources.reservations.cpus", float64(r.NanoCPUs), "vCPUs")
+			negative("deploy.resources.reservations.memory", float64(r.MemoryBytes), "memory")
+		}
+	}
 	cpu := math.Max(limCPU, resCPU)
 	if cpu > 0 {
 		c.Cpu = int(math.Ceil(cpu*1024 - 1e-6))
