@@ -27,7 +27,26 @@ func LogicalName(name string) string {
 	if s[0] >= '0' && s[0] <= '9' {
 		s = "S" + s
 	}
-	return s
+	return shorten(s, name, maxLogicalStem)
+}
+
+// A compose name may be 255 characters (ECS's container name limit), but a
+// logical ID is the stem plus a suffix (WebTaskDefinition,
+// WebCloudWatchAgentConfig...) and CloudFormation allows 255 in all; an
+// AWS name is often the stack name (up to 128) plus the stem, and ECS's
+// task family and service names allow 255. Longer stems keep their start
+// and end in a short hash of the whole name: stable, and distinct for
+// names that share the start.
+const (
+	maxLogicalStem  = 64
+	maxResourceStem = 100
+)
+
+func shorten(s, name string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	return s[:max-6] + shortHash(name)
 }
 
 // uniqueLogicalNames maps each name to a logical stem; names whose stems
@@ -71,6 +90,9 @@ func ResourceName(name string) string {
 	s := strings.Trim(nonAlnum.ReplaceAllString(name, "-"), "-")
 	if s == "" {
 		return "x" + strings.ToLower(shortHash(name))
+	}
+	if len(s) > maxResourceStem {
+		return s[:maxResourceStem-7] + "-" + strings.ToLower(shortHash(name))
 	}
 	return s
 }
