@@ -221,7 +221,7 @@ func readCompose(t *testing.T, p *project) composeModel {
 	}
 	cm := composeModel{p: in.Project, families: map[string][]string{}}
 	for name, s := range cm.p.Services {
-		cm.families[name] = ownFamilies(s)
+		cm.families[name] = render.FamilyLabels(s)
 	}
 	for name := range cm.p.Services {
 		if o := cm.owner(name); o != name {
@@ -229,20 +229,6 @@ func readCompose(t *testing.T, p *project) composeModel {
 		}
 	}
 	return cm
-}
-
-// ownFamilies reads deploy.labels ecs.task.family (a comma list).
-func ownFamilies(s types.ServiceConfig) []string {
-	if s.Deploy == nil || s.Deploy.Labels["ecs.task.family"] == "" {
-		return []string{s.Name}
-	}
-	var out []string
-	for _, f := range strings.Split(s.Deploy.Labels["ecs.task.family"], ",") {
-		if f = strings.TrimSpace(f); f != "" && !slices.Contains(out, f) {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // owner follows network_mode service:X.

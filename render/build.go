@@ -119,6 +119,15 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 	return m, ds
 }
 
+// FamilyLabels is the families a service's ecs.task.family label names (a
+// comma-separated list; empty entries skipped), or its own name: the
+// grouping the core uses, for extensions and tests that read a project
+// before the model exists.
+func FamilyLabels(s types.ServiceConfig) []string {
+	var none Diagnostics
+	return familiesOf(s, &none)
+}
+
 // familiesOf reads deploy.labels["ecs.task.family"]: a comma-separated list
 // puts the service in several families; the default is its own name.
 func familiesOf(s types.ServiceConfig, ds *Diagnostics) []string {

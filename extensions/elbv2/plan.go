@@ -361,25 +361,8 @@ func subnetParam(lb *loadBalancer) string {
 func projectPorts(p *types.Project) map[string][]render.Port {
 	out := map[string][]render.Port{}
 	for name, s := range p.Services {
-		seen := map[string]bool{}
-		add := func(port int, proto string) {
-			proto = strings.ToLower(proto)
-			if proto == "" {
-				proto = "tcp"
-			}
-			k := fmt.Sprintf("%d/%s", port, proto)
-			if port > 0 && !seen[k] {
-				seen[k] = true
-				out[name] = append(out[name], render.Port{ContainerPort: port, Protocol: proto})
-			}
-		}
-		for _, pt := range s.Ports {
-			add(int(pt.Target), pt.Protocol)
-		}
-		for _, e := range s.Expose {
-			num, proto, _ := strings.Cut(e, "/")
-			n, _ := strconv.Atoi(num)
-			add(n, proto)
+		if ports := render.ListenPorts(s); len(ports) > 0 {
+			out[name] = ports
 		}
 	}
 	return out
@@ -406,21 +389,6 @@ func portList(ports []render.Port) string {
 	return strings.Join(s, ", ")
 }
 
-// familiesOf is the families a service runs in (deploy label
-// ecs.task.family, default its own name), as the core groups them.
-func familiesOf(s types.ServiceConfig) []string {
-	if s.Deploy == nil || s.Deploy.Labels["ecs.task.family"] == "" {
-		return []string{s.Name}
-	}
-	var out []string
-	for _, f := range strings.Split(s.Deploy.Labels["ecs.task.family"], ",") {
-		if f = strings.TrimSpace(f); f != "" && !slices.Contains(out, f) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 // resolveMember reads family:container (or a service that runs in one
 // family) and checks both exist.
 func resolveMember(p *types.Project, name, path string, ds *render.Diagnostics) (family, container string, ok bool) {
@@ -439,7 +407,7 @@ func resolveMember(p *types.Project, name, path string, ds *render.Diagnostics) 
 		ds.Errorf(container, path, "%q is not a service of this project; allowed: %s", container, strings.Join(slices.Sorted(maps.Keys(p.Services)), ", "))
 		return "", "", false
 	}
-	fams := familiesOf(s)
+	fams := render.FamilyLabels(s)
 	if family == "" {
 		if len(fams) > 1 {
 			ds.Errorf(container, path, "service %s runs in the families %s; write family:%s", container, strings.Join(fams, ", "), container)
@@ -565,7 +533,7 @@ func checkMembers(lb *loadBalancer, tg *targetGroup, p *types.Project, ports map
 
 func familyListens(p *types.Project, ports map[string][]render.Port, family string, port int) bool {
 	for name, s := range p.Services {
-		if slices.Contains(familiesOf(s), family) && listens(ports[name], port, "tcp") {
+		if slices.Contains(render.FamilyLabels(s), family) && listens(ports[name], port, "tcp") {
 			return true
 		}
 	}

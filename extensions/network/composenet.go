@@ -153,7 +153,7 @@ func composeNetworks(p *types.Project, m *render.Model, restricted map[string]bo
 		}
 		for _, f := range fams {
 			for _, s := range f.Services {
-				if slices.Contains(render.ServiceNetworks(p, s.Name), n) && len(servicePorts(*s)) > 0 {
+				if slices.Contains(render.ServiceNetworks(p, s.Name), n) && len(render.ListenPorts(*s)) > 0 {
 					needed[n] = true
 				}
 			}
@@ -207,7 +207,7 @@ func composeNetworks(p *types.Project, m *render.Model, restricted map[string]bo
 					continue
 				}
 				src := cloudformation.GetAtt(NetworkGroupID(n), "GroupId")
-				for _, port := range servicePorts(*s) {
+				for _, port := range render.ListenPorts(*s) {
 					id := fmt.Sprintf("%sIngressFromComposeNetwork%sPort%d%s", f.Logical, render.LogicalName(n), port.ContainerPort, strings.ToUpper(port.Protocol))
 					if _, dup := f.Resources[id]; dup {
 						continue
@@ -243,7 +243,7 @@ func composeNetworks(p *types.Project, m *render.Model, restricted map[string]bo
 					if !slices.Contains(render.ServiceNetworks(p, s.Name), n) {
 						continue
 					}
-					for _, port := range servicePorts(*s) {
+					for _, port := range render.ListenPorts(*s) {
 						id := fmt.Sprintf("%sEgressTo%sPort%d%s", f.Logical, g.Logical, port.ContainerPort, strings.ToUpper(port.Protocol))
 						if _, dup := f.Resources[id]; dup {
 							continue

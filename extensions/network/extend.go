@@ -94,7 +94,7 @@ func mainPort(s types.ServiceConfig) int {
 			return int(p.Target)
 		}
 	}
-	if ports := servicePorts(s); len(ports) > 0 {
+	if ports := render.ListenPorts(s); len(ports) > 0 {
 		return ports[0].ContainerPort
 	}
 	return 0

@@ -6,7 +6,6 @@ import (
 	"net"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -105,7 +104,7 @@ func read(p *types.Project, s types.ServiceConfig, nss map[string]XCloudMapNames
 		ds.Errorf(s.Name, path, "%v", err)
 		return nil
 	}
-	listens := servicePorts(s)
+	listens := render.ListenPorts(s)
 	checkPorts := func(pp string, ports []int) {
 		for i, port := range ports {
 			switch {
@@ -244,39 +243,6 @@ func checkCIDR(service, path, v string, v6 bool, ds *render.Diagnostics) {
 	if !ip.Equal(n.IP) {
 		ds.Errorf(service, path, "%q has host bits set; did you mean %s?", v, n.String())
 	}
-}
-
-// servicePorts are the ports a service's container listens on.
-func servicePorts(s types.ServiceConfig) []render.Port {
-	var out []render.Port
-	seen := map[string]bool{}
-	add := func(port int, proto string) {
-		proto = strings.ToLower(proto)
-		if proto == "" {
-			proto = "tcp"
-		}
-		k := fmt.Sprintf("%d/%s", port, proto)
-		if port > 0 && !seen[k] {
-			seen[k] = true
-			out = append(out, render.Port{ContainerPort: port, Protocol: proto})
-		}
-	}
-	for _, p := range s.Ports {
-		add(int(p.Target), p.Protocol)
-	}
-	for _, e := range s.Expose {
-		num, proto, _ := strings.Cut(e, "/")
-		var n int
-		fmt.Sscanf(num, "%d", &n)
-		add(n, proto)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].ContainerPort != out[j].ContainerPort {
-			return out[i].ContainerPort < out[j].ContainerPort
-		}
-		return out[i].Protocol < out[j].Protocol
-	})
-	return out
 }
 
 func hasPort(ports []render.Port, port int) bool {
