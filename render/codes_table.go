@@ -606,6 +606,16 @@ var codeTable = []CodeEntry{
 	{"CX0616", "render", "warning", "%s is above the %d seconds ECS allows; the check gets %d seconds of grace, and failures after that count: a container that takes longer to become healthy is replaced"},
 	{"CX0617", "render", "error", "%d tasks: an ECS service runs 0 to %d tasks (its quota of tasks per service)"},
 	{"CX0618", "render", "error", "%v is not an amount of %s: give a number above 0"},
+	// issue 17, high resolution (branch hires): its own block, so that
+	// parallel branches do not take the same codes.
+	{"CX1750", "extensions/cwagent", "warning", "family %s: the CloudWatch agent image %s has no version in its tag; high-resolution storage needs agent 1.%d.0 or later (composex pins %s)"},
+	{"CX1751", "extensions/cwagent", "error", "family %s: the CloudWatch agent image %s is older than 1.%d.0, whose EMF exporter first writes StorageResolution from the label %s and whose Prometheus first accepts that label; use a newer image (composex pins %s)"},
+	{"CX1752", "extensions/cwagent", "warning", "a %d s period needs a high-resolution metric, and no CloudWatch agent of this project publishes %s: check the metric name and dimensions against the services' EMF rules, or make sure whatever publishes it stores it at 1 s resolution"},
+	{"CX1753", "extensions/cwagent", "error", "a %d s period needs a high-resolution metric; %s comes from %s, scraped as the family's own Prometheus configuration says, whose targets have no label %s: CloudWatch stores it at standard resolution (60 s), so the alarm would see no datapoint in most periods (INSUFFICIENT_DATA). Label the targets %s: \"1\" and scrape them at most every %d s, or use a Period that is a multiple of 60"},
+	{"CX1754", "extensions/cwagent", "error", "a %d s period needs a high-resolution metric; %s comes from %s, scraped every %s and stored at standard resolution (60 s): the alarm would see no datapoint in most periods (INSUFFICIENT_DATA), at the high-resolution alarm price. Set %s.StorageResolution: 1 and an Interval of at most %ds, or use a Period that is a multiple of 60"},
+	{"CX1755", "extensions/cwagent", "error", "a %d s period needs a datapoint every %d s; %s comes from %s, stored at high resolution but scraped every %s, so some periods have no datapoint (INSUFFICIENT_DATA). Set %s.Interval to at most %ds, or use a Period of at least the interval"},
+	{"CX1756", "extensions/prometheus", "error", "1 needs the scrape jobs composex writes, and ScrapingConfigurationFile replaces them: drop StorageResolution and give each static target of your file the label %s: \"1\" yourself (CloudWatch agent 1.300058.0 or later)"},
+	{"CX1757", "extensions/prometheus", "warning", "1 (high resolution) with Interval %s: the agent writes one datapoint a minute, so a 10 s or 30 s alarm still sees no data in most periods; set an Interval below 1m (e.g. 10s)"},
 }
 
 // retiredCodes are never given to another message.

@@ -33,7 +33,26 @@ type PrometheusExporter struct {
 	Port      int
 	Path      string // default /metrics
 	Job       string // Prometheus job name
+	// Service is the compose service whose x-prometheus asked for the
+	// exporter ("" when another extension added it), for messages.
+	Service string
+	// Interval and Timeout are the service's own scrape settings
+	// (Prometheus durations); "" takes the family's (PrometheusScrape).
+	Interval, Timeout string
+	// StorageResolution is 1 when the service asks CloudWatch to store
+	// this exporter's metrics at one-second (high) resolution; 0 or 60 is
+	// the standard one minute.
+	StorageResolution int
 }
+
+// PrometheusNamespace is the CloudWatch namespace the agent's EMF
+// processor publishes the families' Prometheus metrics in.
+const PrometheusNamespace = "ECS/ContainerInsights/Prometheus"
+
+// StorageResolutionLabel is the metric attribute the agent's EMF exporter
+// (awsemfexporter's aws.emf.storage_resolution) reads as a metric's
+// CloudWatch storage resolution, 1 or 60 seconds; it is not a dimension.
+const StorageResolutionLabel = "aws.emf.storage_resolution"
 
 // EMFRule is one metric declaration of the agent's EMF processor.
 type EMFRule struct {

@@ -72,23 +72,33 @@ func oneFamily(m *render.Model, name, path string, ds *render.Diagnostics) *rend
 // fillServiceDimensions sets the ClusterName and ServiceName dimensions of
 // the alarm's metric (or of every metric of its metric math) to the
 // family's ECS service, keeping the other dimensions.
+//
+// In the namespace of the CloudWatch agent's Prometheus metrics the family
+// is named by the dimensions the agent gives them instead: ClusterName and
+// TaskDefinitionFamily (the family's task definition family); no
+// ServiceName, which no target of composex's agents has.
 func fillServiceDimensions(al *cloudwatch.Alarm, f *render.Family) {
-	fill := func(dims []cloudwatch.Alarm_Dimension) []cloudwatch.Alarm_Dimension {
+	fill := func(ns *string, dims []cloudwatch.Alarm_Dimension) []cloudwatch.Alarm_Dimension {
+		own := serviceDimensions(f)
+		if ns != nil && *ns == render.PrometheusNamespace {
+			own = []cloudwatch.Alarm_Dimension{{Name: "ClusterName", Value: render.ClusterRef()},
+				{Name: "TaskDefinitionFamily", Value: cloudformation.Sub("${AWS::StackName}-" + render.ResourceName(f.Name))}}
+		}
 		var out []cloudwatch.Alarm_Dimension
 		for _, d := range dims {
-			if d.Name != "ClusterName" && d.Name != "ServiceName" {
+			if !slices.ContainsFunc(own, func(o cloudwatch.Alarm_Dimension) bool { return o.Name == d.Name }) && d.Name != "ServiceName" {
 				out = append(out, d)
 			}
 		}
-		return append(out, serviceDimensions(f)...)
+		return append(out, own...)
 	}
 	if len(al.Metrics) == 0 {
-		al.Dimensions = fill(al.Dimensions)
+		al.Dimensions = fill(al.Namespace, al.Dimensions)
 		return
 	}
 	for i := range al.Metrics {
 		if ms := al.Metrics[i].MetricStat; ms != nil && ms.Metric != nil {
-			ms.Metric.Dimensions = fill(ms.Metric.Dimensions)
+			ms.Metric.Dimensions = fill(ms.Metric.Namespace, ms.Metric.Dimensions)
 		}
 	}
 }

@@ -133,7 +133,7 @@ func buildConfig(f *render.Family, a *render.CloudWatchAgent) agentConfig {
 		cfg.Agent = &agentSection{Debug: true}
 	}
 	if a.CollectEMF || a.Prometheus != nil {
-		cfg.Logs = &logsSection{ForceFlushInterval: 5}
+		cfg.Logs = &logsSection{ForceFlushInterval: flushSeconds(a.Prometheus)}
 	}
 	if a.CollectEMF {
 		cfg.Logs.MetricsCollected.EMF = &struct{}{}
@@ -160,7 +160,7 @@ func buildConfig(f *render.Family, a *render.CloudWatchAgent) agentConfig {
 			PrometheusConfigPath: "env:PROMETHEUS_CONFIG_CONTENT",
 			LogGroupName:         strings.ReplaceAll(prometheusLogGroupName(f), "${AWS::StackName}", stackPlaceholder),
 			ServiceDiscovery:     sd,
-			EMFProcessor:         emfProcessor{Dedup: true, Namespace: "ECS/ContainerInsights/Prometheus", Declarations: rules},
+			EMFProcessor:         emfProcessor{Dedup: true, Namespace: render.PrometheusNamespace, Declarations: rules},
 		}
 	}
 	if a.CollectTraces {
@@ -215,10 +215,14 @@ type scrapeGlobal struct {
 }
 
 type scrapeJob struct {
-	JobName       string         `yaml:"job_name"`
-	SampleLimit   int            `yaml:"sample_limit"`
-	MetricsPath   string         `yaml:"metrics_path"`
-	StaticConfigs []staticConfig `yaml:"static_configs"`
+	JobName string `yaml:"job_name"`
+	// A service's own interval and timeout, when they differ from the
+	// global ones (Prometheus: a job's settings override global).
+	ScrapeInterval string         `yaml:"scrape_interval,omitempty"`
+	ScrapeTimeout  string         `yaml:"scrape_timeout,omitempty"`
+	SampleLimit    int            `yaml:"sample_limit"`
+	MetricsPath    string         `yaml:"metrics_path"`
+	StaticConfigs  []staticConfig `yaml:"static_configs"`
 }
 
 type staticConfig struct {
@@ -230,13 +234,21 @@ func buildScrapeConfig(f *render.Family, p *render.PrometheusScrape) (string, er
 	if p.ConfigFile != "" {
 		return p.ConfigFile, nil
 	}
-	cfg := scrapeConfig{
-		Global:        scrapeGlobal{ScrapeInterval: orDefault(p.Interval, "1m"), ScrapeTimeout: orDefault(p.Timeout, defaultTimeout(p.Interval))},
-		ScrapeConfigs: []scrapeJob{},
-	}
+	global := scrapeGlobal{ScrapeInterval: orDefault(p.Interval, "1m"), ScrapeTimeout: orDefault(p.Timeout, defaultTimeout(p.Interval))}
+	cfg := scrapeConfig{Global: global, ScrapeConfigs: []scrapeJob{}}
 	used := map[string]bool{}
 	for _, e := range p.Exporters {
 		labels := map[string]string{"container_name": e.Container, "TaskDefinitionFamily": taskFamily(f)}
+		if e.StorageResolution == 1 {
+			// The agent's EMF exporter writes StorageResolution 1 in the
+			// metric definitions of every metric carrying this label
+			// (and keeps it out of the dimensions and the log fields).
+			labels[render.StorageResolutionLabel] = "1"
+		}
+		interval, timeout := jobTiming(p, e)
+		if interval == global.ScrapeInterval && timeout == global.ScrapeTimeout {
+			interval, timeout = "", ""
+		}
 		// Prometheus wants one job per metrics path and unique job names;
 		// a second exporter of the same job keeps the job label.
 		name := e.Job
@@ -246,10 +258,12 @@ func buildScrapeConfig(f *render.Family, p *render.PrometheusScrape) (string, er
 		}
 		used[name] = true
 		cfg.ScrapeConfigs = append(cfg.ScrapeConfigs, scrapeJob{
-			JobName:       name,
-			SampleLimit:   10000,
-			MetricsPath:   e.Path,
-			StaticConfigs: []staticConfig{{Targets: []string{fmt.Sprintf("localhost:%d", e.Port)}, Labels: labels}},
+			JobName:        name,
+			ScrapeInterval: interval,
+			ScrapeTimeout:  timeout,
+			SampleLimit:    10000,
+			MetricsPath:    e.Path,
+			StaticConfigs:  []staticConfig{{Targets: []string{fmt.Sprintf("localhost:%d", e.Port)}, Labels: labels}},
 		})
 	}
 	var b bytes.Buffer
@@ -266,6 +280,45 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// jobTiming is the interval and timeout an exporter's job is scraped at:
+// its service's own, else the family's, else Prometheus's defaults.
+func jobTiming(p *render.PrometheusScrape, e render.PrometheusExporter) (interval, timeout string) {
+	if e.Interval == "" && e.Timeout == "" {
+		return orDefault(p.Interval, "1m"), orDefault(p.Timeout, defaultTimeout(p.Interval))
+	}
+	return orDefault(e.Interval, "1m"), orDefault(e.Timeout, defaultTimeout(e.Interval))
+}
+
+// ScrapeInterval is how often the agent scrapes an exporter, as the
+// Prometheus configuration composex writes says (0 when it cannot be read
+// as a Go duration: d, w and y units, a minute or more anyway).
+func ScrapeInterval(p *render.PrometheusScrape, e render.PrometheusExporter) time.Duration {
+	iv, _ := jobTiming(p, e)
+	d, err := time.ParseDuration(iv)
+	if err != nil {
+		return 0
+	}
+	return d
+}
+
+// flushSeconds is the agent's logs.force_flush_interval: the timeout of the
+// batch processor in front of its EMF exporter (batchprocessor translator:
+// logs.force_flush_interval, 5 s by default), which pushes and flushes each
+// batch to CloudWatch Logs. 5 s, or the shortest scrape interval when that
+// is shorter, so that every scrape's datapoints leave before the next.
+func flushSeconds(p *render.PrometheusScrape) int {
+	flush := 5
+	if p == nil {
+		return flush
+	}
+	for _, e := range append([]render.PrometheusExporter{{}}, p.Exporters...) {
+		if d := ScrapeInterval(p, e); d > 0 && d < time.Duration(flush)*time.Second {
+			flush = max(1, int(d/time.Second))
+		}
+	}
+	return flush
 }
 
 // defaultTimeout is Prometheus's 10s, or the interval when that is shorter:

@@ -60,6 +60,7 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 			ds.Errorf(s, render.ServicePath(s), "family %s: %v", f.Name, err)
 		}
 	}
+	checkAlarmResolution(in, m, &ds)
 	return ds
 }
 
@@ -70,6 +71,7 @@ func parameterArn(id string) string {
 
 func materialise(m *render.Model, f *render.Family, ds *render.Diagnostics) error {
 	a := f.CloudWatchAgent
+	checkAgentImage(f, a, ds)
 	param := imageParam
 	if a.Image != "" {
 		param = f.Logical + "CloudWatchAgentImage"

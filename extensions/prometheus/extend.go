@@ -73,16 +73,34 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 				agent.Prometheus = &render.PrometheusScrape{}
 			}
 			p := agent.Prometheus
+			// Interval, Timeout and StorageResolution are the service's
+			// own: they go on the scrape jobs of its exporters. The first
+			// service's Interval and Timeout are also the family's global
+			// ones, which the jobs of services that set none (and of other
+			// extensions) keep, as compose-x applies them task-wide. A
+			// Prometheus configuration file is the task's whole
+			// configuration: the services must agree on it.
+			own := scrapeSettings{service: s.Name}
 			if sc := ci.ScrapingConfiguration; sc != nil {
 				file := configFile(in, sc)
-				if scrapeFrom != "" && (p.Interval != sc.Interval || p.Timeout != sc.Timeout || p.ConfigFile != file) {
+				if scrapeFrom != "" && p.ConfigFile != file {
 					ds.Errorf(s.Name, render.ServicePath(s.Name, key, "ContainersInsights.ScrapingConfiguration"),
 						"family %s: %s and %s set different scraping configurations; a task has one CloudWatch agent, give them the same", f.Name, scrapeFrom, s.Name)
 				}
+				if scrapeFrom == "" {
+					p.Interval, p.Timeout = sc.Interval, sc.Timeout
+				}
 				scrapeFrom = s.Name
-				p.Interval, p.Timeout, p.ConfigFile = sc.Interval, sc.Timeout, file
+				p.ConfigFile = file
+				own.interval, own.timeout = sc.Interval, sc.Timeout
+				if sc.StorageResolution != nil {
+					own.resolution = *sc.StorageResolution
+				}
 			}
 			userJob := s.Labels["job"]
+			addExporter := func(p *render.PrometheusScrape, container string, port int, path, job string) {
+				own.add(p, container, port, path, job)
+			}
 			if t := ci.CollectForJavaJmx; t != nil && t.Enabled {
 				addExporter(p, s.Name, orDefault(t.ExporterPort, defaultJmxPort), t.ExporterPath, orDefault(userJob, "jmx-"+s.Name))
 				p.Rules = append(p.Rules, jmxRules(orDefault2(t.SourceLabels, []string{"job"}), orDefault(t.LabelMatcher, "^.*jmx.*$"))...)
@@ -133,15 +151,24 @@ func configFile(in *render.Input, sc *ScrapingConfiguration) string {
 	return text
 }
 
-// addExporter records a scrape target once per container and port.
-func addExporter(p *render.PrometheusScrape, container string, port int, path, job string) {
+// scrapeSettings are one service's own scrape settings, given to the
+// exporters it asks for.
+type scrapeSettings struct {
+	service           string
+	interval, timeout string
+	resolution        int
+}
+
+// add records a scrape target once per container and port.
+func (o scrapeSettings) add(p *render.PrometheusScrape, container string, port int, path, job string) {
 	path = orDefault(path, defaultPath)
 	for _, e := range p.Exporters {
 		if e.Container == container && e.Port == port {
 			return
 		}
 	}
-	p.Exporters = append(p.Exporters, render.PrometheusExporter{Container: container, Port: port, Path: path, Job: job})
+	p.Exporters = append(p.Exporters, render.PrometheusExporter{Container: container, Port: port, Path: path, Job: job,
+		Service: o.service, Interval: o.interval, Timeout: o.timeout, StorageResolution: o.resolution})
 }
 
 // addNginxExporter adds the nginx Prometheus exporter beside the nginx

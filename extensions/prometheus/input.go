@@ -84,6 +84,11 @@ type ScrapingConfiguration struct {
 	Interval                  string `json:"Interval,omitempty"`
 	Timeout                   string `json:"Timeout,omitempty"`
 	ScrapingConfigurationFile string `json:"ScrapingConfigurationFile,omitempty"`
+	// StorageResolution (composex; compose-x has no such key) is 1 for
+	// CloudWatch high-resolution storage of the service's scraped metrics
+	// (one-second datapoints, needed by alarms with a 10 s or 30 s
+	// period), 60 (the default) for standard one-minute storage.
+	StorageResolution *int `json:"StorageResolution,omitempty"`
 }
 
 // CustomRule scrapes one more port and adds its own EMF rules.

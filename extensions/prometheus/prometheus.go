@@ -25,6 +25,11 @@ const (
 	defaultJmxPort    = 9404
 	defaultNginxPort  = 9113
 	defaultPath       = "/metrics"
+	// StorageResolutionLabel is the metric attribute the agent's EMF
+	// exporter (awsemfexporter, CloudWatch agent 1.300053.0 and later)
+	// reads as the CloudWatch storage resolution of a metric (1 or 60);
+	// a label of the scrape target reaches every metric of the target.
+	StorageResolutionLabel = render.StorageResolutionLabel
 )
 
 // Extension implements render.Extension for x-prometheus.
@@ -90,8 +95,36 @@ func read(in *render.Input, s types.ServiceConfig, ds *render.Diagnostics) *Cont
 				ds.Errorf(s.Name, p+".ScrapingConfigurationFile", "%v", err)
 			}
 		}
+		if okI {
+			checkResolution(s.Name, p, sc, iv, ds)
+		}
 	}
 	return ci
+}
+
+// checkResolution applies what high-resolution storage needs. The agent
+// stores a scraped metric at one-second resolution when its target carries
+// the label cwagent.StorageResolutionLabel (its EMF exporter reads it);
+// composex writes that label on the scrape jobs it generates, so a user's
+// own Prometheus configuration cannot get it from here. A metric scraped
+// once a minute or less often gains nothing from it: one datapoint a
+// minute is all a 10 s alarm would see.
+func checkResolution(service, path string, sc *ScrapingConfiguration, interval time.Duration, ds *render.Diagnostics) {
+	if sc.StorageResolution == nil || *sc.StorageResolution != 1 {
+		return
+	}
+	if sc.ScrapingConfigurationFile != "" {
+		ds.Errorf(service, path+".StorageResolution", "1 needs the scrape jobs composex writes, and ScrapingConfigurationFile replaces them: "+
+			"drop StorageResolution and give each static target of your file the label %s: \"1\" yourself (CloudWatch agent 1.300058.0 or later)", StorageResolutionLabel)
+		return
+	}
+	if interval == 0 || interval >= time.Minute {
+		every := sc.Interval
+		if every == "" {
+			every = "1m (the default)"
+		}
+		ds.Warnf(service, path+".StorageResolution", "1 (high resolution) with Interval %s: the agent writes one datapoint a minute, so a 10 s or 30 s alarm still sees no data in most periods; set an Interval below 1m (e.g. 10s)", every)
+	}
 }
 
 func checkExporter(service, path string, c ExporterConfig, ds *render.Diagnostics) {

@@ -84,20 +84,23 @@ func TestRefused(t *testing.T) {
 `), extra: map[string]string{"prom.yml": "global: [unclosed\n"}, path: p + "ScrapingConfiguration.ScrapingConfigurationFile", msg: "prom.yml is not a YAML Prometheus configuration: ", prefix: true},
 		{name: "no ContainersInsights", compose: "services:\n  app:\n    image: busybox\n    x-prometheus: {}\n",
 			path: "services.app.x-prometheus", msg: "ContainersInsights is required: it says what to collect"},
-		{name: "two services of a family with different ScrapingConfiguration", compose: `services:
+		// Intervals may differ (each service's jobs get their own, see
+		// TestPerServiceScrapeSettings); a Prometheus configuration file
+		// is the task's whole configuration.
+		{name: "two services of a family with different ScrapingConfigurationFile", compose: `services:
   a:
     image: busybox
     deploy: {labels: {ecs.task.family: shop}}
     x-prometheus:
       ContainersInsights:
-        ScrapingConfiguration: {Interval: 30s}
+        ScrapingConfiguration: {ScrapingConfigurationFile: a.yml}
   b:
     image: busybox
     deploy: {labels: {ecs.task.family: shop}}
     x-prometheus:
       ContainersInsights:
         ScrapingConfiguration: {Interval: 1m}
-`, path: "services.b.x-prometheus.ContainersInsights.ScrapingConfiguration", msg: "family shop: a and b set different scraping configurations; a task has one CloudWatch agent, give them the same"},
+`, extra: map[string]string{"a.yml": "scrape_configs: []\n"}, path: "services.b.x-prometheus.ContainersInsights.ScrapingConfiguration", msg: "family shop: a and b set different scraping configurations; a task has one CloudWatch agent, give them the same"},
 		{name: "a service named like the exporter sidecar", compose: `services:
   web:
     image: nginx
