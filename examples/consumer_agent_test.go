@@ -523,6 +523,7 @@ var agentCases = []struct {
 	{"prometheus-nginx", []agentExporter{{"web", "nginx-prometheus-exporter", 9113, "nginx"}}},
 	{"prometheus-jmx", []agentExporter{{"orders", "orders", 9404, "jmx"}}},
 	{"prometheus-custom-rules", []agentExporter{{"node", "node", 9100, ""}}},
+	{"prometheus-high-resolution", []agentExporter{{"web", "nginx-prometheus-exporter", 9113, "nginx"}}},
 }
 
 // agentProject renders an example or a shared fixture of that name.
