@@ -213,6 +213,11 @@ var badCases = []badCase{
         ScrapingConfiguration:
           Interval: 1 minute
 `, "services.web.x-prometheus.ContainersInsights.ScrapingConfiguration.Interval", 7, "a Prometheus duration"},
+	{"prometheus storage resolution neither 1 nor 60", web + `    x-prometheus:
+      ContainersInsights:
+        ScrapingConfiguration:
+          StorageResolution: 10
+`, "services.web.x-prometheus.ContainersInsights.ScrapingConfiguration.StorageResolution", 7, "10 is not allowed; allowed: 1, 60"},
 	{"prometheus nginx plus refused", web + `    x-prometheus:
       ContainersInsights:
         CollectForNginxPlus: true
