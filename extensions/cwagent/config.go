@@ -284,11 +284,14 @@ func orDefault(v, def string) string {
 
 // jobTiming is the interval and timeout an exporter's job is scraped at:
 // its service's own, else the family's, else Prometheus's defaults.
+// A service that sets only a Timeout keeps the family's interval; one that
+// sets only an Interval gets Prometheus's default timeout for it.
 func jobTiming(p *render.PrometheusScrape, e render.PrometheusExporter) (interval, timeout string) {
-	if e.Interval == "" && e.Timeout == "" {
-		return orDefault(p.Interval, "1m"), orDefault(p.Timeout, defaultTimeout(p.Interval))
+	iv, to := orDefault(e.Interval, p.Interval), e.Timeout
+	if to == "" && e.Interval == "" {
+		to = p.Timeout
 	}
-	return orDefault(e.Interval, "1m"), orDefault(e.Timeout, defaultTimeout(e.Interval))
+	return orDefault(iv, "1m"), orDefault(to, defaultTimeout(iv))
 }
 
 // ScrapeInterval is how often the agent scrapes an exporter, as the

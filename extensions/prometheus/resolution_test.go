@@ -64,6 +64,14 @@ func TestPerServiceScrapeSettings(t *testing.T) {
     x-prometheus:
       ContainersInsights:
         CollectForJavaJmx: {ExporterPort: 9405}
+  zbatch:
+    image: tomcat
+    expose: ["9406"]
+    deploy: {labels: {ecs.task.family: shop}}
+    x-prometheus:
+      ContainersInsights:
+        CollectForJavaJmx: {ExporterPort: 9406}
+        ScrapingConfiguration: {Timeout: 2s}
 `, nil)
 	global, js := jobs(t, scrapeConfig(t, res, "Shop"))
 	if global["scrape_interval"] != "10s" || global["scrape_timeout"] != "4s" {
@@ -73,6 +81,7 @@ func TestPerServiceScrapeSettings(t *testing.T) {
 		"jmx-api":    {"", "", "1"},     // the global: its own service's
 		"nginx-web":  {"1m", "10s", ""}, // its own, standard resolution
 		"jmx-worker": {"", "", ""},      // none of its own: the family's
+		"jmx-zbatch": {"10s", "2s", ""}, // its own timeout, the family's interval
 	} {
 		j, ok := js[name]
 		if !ok {
