@@ -482,7 +482,6 @@ var codeTable = []CodeEntry{
 	{"CX0489", "render", "warning", "CloudWatch Logs does not keep logs for %d days; using %d (allowed: %s)"},
 	{"CX0491", "render", "error", "give either Lookup or Use, not both"},
 	{"CX0492", "render", "error", "the name of an existing ECS cluster is required"},
-	{"CX0494", "render", "error", "%s is a compose-x reference to an AWS pseudo parameter, which composex does not resolve (the container would get this text); write the value itself"},
 	{"CX0495", "render", "error", "%s refers to %s, and %s: the container would get this text; give the value itself"},
 	{"CX0496", "render", "error", "@guardSource"},
 	{"CX0497", "render", "warning", "@(*Sources).unsetVariables"},
@@ -606,7 +605,13 @@ var codeTable = []CodeEntry{
 	{"CX0616", "render", "warning", "%s is above the %d seconds ECS allows; the check gets %d seconds of grace, and failures after that count: a container that takes longer to become healthy is replaced"},
 	{"CX0617", "render", "error", "%d tasks: an ECS service runs 0 to %d tasks (its quota of tasks per service)"},
 	{"CX0618", "render", "error", "%v is not an amount of %s: give a number above 0"},
+	{"CX0660", "render", "error", "%s is not an AWS pseudo parameter that Fn::Sub can write; allowed: %s"},
+	{"CX0661", "render", "error", "%s and %s would both be the template parameter %s; rename one of the resources"},
+	{"CX0662", "render", "warning", "%s: composex does not create %s resources, so the template parameter %s stands for the %s of %s %q: create it outside this stack and pass its %s (and grant the services access with x-iam)"},
+	{"CX0663", "render", "error", "%s is a compose-x reference to an AWS pseudo parameter, which composex resolves in environment values only (the container would get this text); pass it through an environment variable"},
+	{"CX0664", "render", "error", "%s refers to %s, and compose-x resolves references in environment values only: the container would get this text; pass it through an environment variable"},
+	{"CX0665", "render", "warning", "secret %q is external with no x-secrets: the template parameter %s asks for the ARN of its Secrets Manager secret (compose-x gives the services nothing for it); pass the ARN at deploy, or name the secret with secrets.%s.x-secrets.Name"},
 }
 
 // retiredCodes are never given to another message.
-var retiredCodes = []string{"CX0038", "CX0041", "CX0048", "CX0060", "CX0265", "CX0319", "CX0373", "CX0377", "CX0415", "CX0441", "CX0448", "CX0468", "CX0490", "CX0493", "CX0165", "CX0535"}
+var retiredCodes = []string{"CX0038", "CX0041", "CX0048", "CX0060", "CX0265", "CX0319", "CX0373", "CX0377", "CX0415", "CX0441", "CX0448", "CX0468", "CX0490", "CX0493", "CX0165", "CX0535", "CX0494"}
