@@ -291,7 +291,6 @@ var codeTable = []CodeEntry{
 	{"CX0291", "extensions/iam", "error", "%v"},
 	{"CX0292", "extensions/iam", "error", "a policy name is required"},
 	{"CX0293", "extensions/iam", "error", "%q is not a valid IAM policy name (1 to 128 of letters, digits and +=,.@_-)"},
-	{"CX0294", "extensions/iam", "error", "policy %s is defined twice in this service"},
 	{"CX0295", "extensions/iam", "error", "%q is neither a managed policy ARN (arn:aws:iam::aws:policy/NAME) nor the name of an AWS managed policy"},
 	{"CX0296", "extensions/iam", "error", "%q is not an AWS managed policy composex knows the path of%s; give the policy's full ARN (arn:aws:iam::aws:policy/PATH/NAME, or arn:aws:iam::ACCOUNT:policy/NAME for your own) or the name of a known AWS managed policy"},
 	{"CX0297", "extensions/iam", "warning", "%d managed policies: IAM attaches 10 to a role unless the account's quota was raised"},
@@ -611,7 +610,8 @@ var codeTable = []CodeEntry{
 	{"CX0663", "render", "error", "%s is a compose-x reference to an AWS pseudo parameter, which composex resolves in environment values only (the container would get this text); pass it through an environment variable"},
 	{"CX0664", "render", "error", "%s refers to %s, and compose-x resolves references in environment values only: the container would get this text; pass it through an environment variable"},
 	{"CX0665", "render", "warning", "secret %q is external with no x-secrets: the template parameter %s asks for the ARN of its Secrets Manager secret (compose-x gives the services nothing for it); pass the ARN at deploy, or name the secret with secrets.%s.x-secrets.Name"},
+	{"CX0666", "extensions/iam", "warning", "policy %s is defined twice in this service, differently (Policies.%d and Policies.%d: merged compose files append their lists): the later one, Policies.%d, is used, as a later file overrides an earlier one"},
 }
 
 // retiredCodes are never given to another message.
-var retiredCodes = []string{"CX0038", "CX0041", "CX0048", "CX0060", "CX0265", "CX0319", "CX0373", "CX0377", "CX0415", "CX0441", "CX0448", "CX0468", "CX0490", "CX0493", "CX0165", "CX0535", "CX0494"}
+var retiredCodes = []string{"CX0038", "CX0041", "CX0048", "CX0060", "CX0265", "CX0319", "CX0373", "CX0377", "CX0415", "CX0441", "CX0448", "CX0468", "CX0490", "CX0493", "CX0165", "CX0535", "CX0494", "CX0294"}
