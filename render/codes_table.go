@@ -611,6 +611,8 @@ var codeTable = []CodeEntry{
 	{"CX0664", "render", "error", "%s refers to %s, and compose-x resolves references in environment values only: the container would get this text; pass it through an environment variable"},
 	{"CX0665", "render", "warning", "secret %q is external with no x-secrets: the template parameter %s asks for the ARN of its Secrets Manager secret (compose-x gives the services nothing for it); pass the ARN at deploy, or name the secret with secrets.%s.x-secrets.Name"},
 	{"CX0666", "extensions/iam", "warning", "policy %s is defined twice in this service, differently (Policies.%d and Policies.%d: merged compose files append their lists): the later one, Policies.%d, is used, as a later file overrides an earlier one"},
+	{"CX0667", "extensions/elbv2", "warning", "no Protocol: composex writes HTTP, the protocol of an application load balancer's listener without certificates (compose-x leaves it out); set Protocol: HTTPS and a certificate to terminate TLS"},
+	{"CX0668", "extensions/elbv2", "error", "%s answers with a fixed response, which only application load balancers give; %s is a network load balancer"},
 }
 
 // retiredCodes are never given to another message.

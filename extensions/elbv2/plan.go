@@ -22,8 +22,11 @@ const (
 	// maxServiceTargets is how many load balancer entries one ECS service
 	// may have.
 	maxServiceTargets = 5
-	// redirectHTTPS is compose-x's one redirect shorthand.
-	redirectHTTPS = "HTTP_TO_HTTPS"
+	// redirectHTTPS and redirectTeaPot are compose-x's default action
+	// shorthands (handle_predefined_redirects): a 301 to HTTPS, and a
+	// fixed 418 response for what no rule takes.
+	redirectHTTPS  = "HTTP_TO_HTTPS"
+	redirectTeaPot = "TEA_POT"
 )
 
 var (
@@ -61,8 +64,10 @@ type listener struct {
 	sslPolicy string
 	certs     []cert
 	redirect  bool
+	// teaPot: the default action is compose-x's TEA_POT fixed response.
+	teaPot bool
 	// def is the target of the default action (nil: redirect or a fixed
-	// 404 response); rules are the conditional targets, in order.
+	// 404 or 418 response); rules are the conditional targets, in order.
 	def   *route
 	rules []*route
 	// existing is the parameter holding the ARN of a looked-up listener
