@@ -197,7 +197,6 @@ var codeTable = []CodeEntry{
 	{"CX0196", "extensions/elbv2", "error", "name the existing load balancer (loadbalancer: {Tags: ...}); it becomes the parameter %sArn"},
 	{"CX0197", "extensions/elbv2", "error", "port %d already has a listener (%s); a load balancer has one listener per port"},
 	{"CX0198", "extensions/elbv2", "error", "a load balancer needs at least one listener (Port, Protocol and Targets)"},
-	{"CX0199", "extensions/elbv2", "error", "no listener forwards to %s; ECS refuses to register a service in a target group that no load balancer uses, so add it to a listener's Targets or remove it"},
 	{"CX0200", "extensions/elbv2", "error", "%d contradicts %d given in MacroParameters"},
 	{"CX0201", "extensions/elbv2", "error", "%t contradicts %t given in MacroParameters"},
 	{"CX0202", "extensions/elbv2", "error", "%q contradicts %q given in MacroParameters"},
@@ -613,7 +612,9 @@ var codeTable = []CodeEntry{
 	{"CX0666", "extensions/iam", "warning", "policy %s is defined twice in this service, differently (Policies.%d and Policies.%d: merged compose files append their lists): the later one, Policies.%d, is used, as a later file overrides an earlier one"},
 	{"CX0667", "extensions/elbv2", "warning", "no Protocol: composex writes HTTP, the protocol of an application load balancer's listener without certificates (compose-x leaves it out); set Protocol: HTTPS and a certificate to terminate TLS"},
 	{"CX0668", "extensions/elbv2", "error", "%s answers with a fixed response, which only application load balancers give; %s is a network load balancer"},
+	{"CX0669", "extensions/elbv2", "warning", "no listener forwards to %s: composex creates no target group for it and registers no service in it (ECS refuses to register a service in a target group no load balancer uses: compose-x's template for it fails at deploy); add it to a listener's Targets to send it traffic"},
+	{"CX0670", "extensions/elbv2", "warning", "service %s does not listen on %d (its ports and expose: %s); it is registered on the target group's Port, %d, as compose-x does (compose-x registers every member on the group's Port): write Port: %d here to say so"},
 }
 
 // retiredCodes are never given to another message.
-var retiredCodes = []string{"CX0038", "CX0041", "CX0048", "CX0060", "CX0265", "CX0319", "CX0373", "CX0377", "CX0415", "CX0441", "CX0448", "CX0468", "CX0490", "CX0493", "CX0165", "CX0535", "CX0494", "CX0294"}
+var retiredCodes = []string{"CX0038", "CX0041", "CX0048", "CX0060", "CX0265", "CX0319", "CX0373", "CX0377", "CX0415", "CX0441", "CX0448", "CX0468", "CX0490", "CX0493", "CX0165", "CX0535", "CX0494", "CX0294", "CX0199"}
