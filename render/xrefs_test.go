@@ -120,3 +120,19 @@ x-s3:
 	wantError(t, ds, "warp", "services.warp.command.1", `x-sqs::jobs::Arn refers to the x-sqs resource "jobs"'s Arn, and compose-x resolves references in environment values only: the container would get this text; pass it through an environment variable`)
 	wantError(t, ds, "warp", "services.warp.command.2", `x-aws::AWS::Region is a compose-x reference to an AWS pseudo parameter, which composex resolves in environment values only (the container would get this text); pass it through an environment variable`)
 }
+
+// Two references whose names make one parameter name are refused rather
+// than given one value.
+func TestComposeXReferenceParameterCollision(t *testing.T) {
+	_, ds := buildYAML(t, `services:
+  warp:
+    image: nginx:1.27
+    environment:
+      A: x-s3::a-b::Arn
+      B: x-s3::a_b::Arn
+x-s3:
+  a-b: {}
+  a_b: {}
+`)
+	wantError(t, ds, "warp", "services.warp.environment.B", "x-s3::a-b::Arn and x-s3::a_b::Arn would both be the template parameter S3ABArn; rename one of the resources")
+}
