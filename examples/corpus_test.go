@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -37,32 +38,38 @@ func (c corpusCase) name() string {
 }
 
 // corpusKnownFailures lists the compose-x cases that should render (or be
-// refused) but do not yet, each with its cause. The list only shrinks:
-// TestCorpus fails when a listed case starts to behave, so that its entry
-// is dropped, and when an unlisted case misbehaves.
-var corpusKnownFailures = map[string]string{
-	"blog.features.yml + blog.features.x.yml":                                      "x-iam policy AllowPublishToCw is in both blog.features.yml and blog.features.x.yml, so the merged Policies list names it twice (refused as a duplicate)",
-	"blog.features.yml + ecs/cluster_lookup_and_capacity_providers.yml":            "ecs.compute.platform EC2 (composex renders Fargate only), and x-ecs CapacityProviderStrategy giving two providers a Base",
-	"blog.features.yml + elbv2/create_acm_parameters.yml":                          "x-elbv2 DefaultActions Redirect TEA_POT is refused (allowed: HTTP_TO_HTTPS) (extensions/elbv2)",
-	"blog.features.yml + elbv2/create_only_target_groups.yml":                      "x-elbv2 a target group no listener forwards to (ECS refuses to register a service in an unused target group)",
-	"blog.features.yml + elbv2/create_only_with_oidc.yml":                          "x-elbv2 AuthenticateOidcConfig key written with a stray quote in the file (AuthenticationRequestExtraParams\\\") is refused as unknown",
-	"blog.features.yml + firehose/create_only.yml":                                 "environment holds x-s3::delivery-stream-output-bucket::BucketName and ::Arn, a bucket composex does not create (refused by name)",
-	"blog.features.yml + networking/cloudmap_multi_settings.yaml":                  "app01 and rproxy, both in family bignicefamily, listen on 80/tcp: the containers of a task share one network interface",
-	"blog.features.yml + opensearch/negative_testing/incompatible_parameters.yaml": "compose-x refuses it over x-opensearch properties; x-opensearch is outside composex's scope (warned about, nothing created), so composex renders it",
-	"blog.features.yml + opensearch/negative_testing/unsupported_config.yaml":      "compose-x refuses it over x-opensearch properties; x-opensearch is outside composex's scope (warned about, nothing created), so composex renders it",
-	"blog.features.yml + opensearch/negative_testing/unsupported_version.yaml":     "compose-x refuses it over x-opensearch properties; x-opensearch is outside composex's scope (warned about, nothing created), so composex renders it",
-	"blog.features.yml + wafv2_webacl/create_only_with_elbv2.yaml":                 "x-elbv2 Services with no listener forwarding to them (ECS refuses to register a service in an unused target group)",
-	"blog.yml": "secret zyx is external: true with no x-secrets, which Fargate cannot provide (refused; compose-x drops it silently)",
-	"firelens/advanced_firehose/test_advanced_firehose.yaml":               "x-logging.FireLens renders (extensions/firelens); refused for what it names: delivery streams as x-kinesis_firehose:: (composex takes a delivery stream's ARN; x-kinesis_firehose is not implemented), a destination's Parser key (not a Fluent Bit output option), and a SourceFile the corpus does not ship (use-cases/firelens/advanced_firehose/extra.conf)",
-	"prometheus/blog.features.yml + prometheus/prometheus_config_file.yml": "x-prometheus ScrapingConfigurationFile use-cases/prometheus/scrape_config.yaml is relative to compose-x's repository root, not to the compose file",
-	"warpstream.yaml": "x-elbv2 Properties.LoadBalancerAttributes written as a mapping (compose-x's form) is refused as not a list (extensions/elbv2); then WARPSTREAM_BUCKET_URL holds x-s3::warp-cluster-storage::BucketName, a bucket composex does not create (refused by name)",
+// refused) but do not, each with its cause and, for a case that should
+// render, every error composex reports for it (code and key path), so that
+// the reason cannot go stale: TestCorpus fails when a listed case starts to
+// behave (drop its entry), when it fails with other errors than listed, and
+// when an unlisted case misbehaves.
+type knownFailure struct {
+	why    string
+	errors []string // "CODE key.path" of every error, sorted
+}
+
+var corpusKnownFailures = map[string]knownFailure{
+	"blog.features.yml + ecs/cluster_lookup_and_capacity_providers.yml": {
+		"app01 sets ecs.compute.platform: EC2: composex renders Fargate services only and refuses EC2 and EXTERNAL with the reason (issue 14), where compose-x renders an EC2 service on capacity it does not create; the file's x-ecs CapacityProviderStrategy also gives two providers of family youtoo a Base, which ECS refuses (one provider of a strategy may have a Base)",
+		[]string{"CX0407 services.app02.x-ecs.CapacityProviderStrategy", "CX0459 services.app01.deploy.labels.[ecs.compute.platform]"}},
+	"blog.features.yml + elbv2/create_only_with_oidc.yml": {
+		"the file misspells an AuthenticateOidcConfig key with a stray quote (AuthenticationRequestExtraParams\"): compose-x drops it silently (import_record_properties copies only the properties it knows), so the identity provider never gets display and prompt; composex refuses the unknown key, naming the key it was meant to be",
+		[]string{"CX0504 x-elbv2.lbA.Listeners.1.Targets.0.AuthenticateOidcConfig.AuthenticationRequestExtraParams\""}},
+	"blog.features.yml + networking/cloudmap_multi_settings.yaml": {
+		"the file gives app01 container port 80 (8000:80) in family bignicefamily, where rproxy listens on 80 too: the containers of a Fargate task share one network interface, so one of them cannot bind the port (compose-x renders it; the task would not serve)",
+		[]string{"CX0417 services.rproxy.ports"}},
+	"blog.features.yml + opensearch/negative_testing/incompatible_parameters.yaml": {why: opensearchOutOfScope},
+	"blog.features.yml + opensearch/negative_testing/unsupported_config.yaml":      {why: opensearchOutOfScope},
+	"blog.features.yml + opensearch/negative_testing/unsupported_version.yaml":     {why: opensearchOutOfScope},
+	"firelens/advanced_firehose/test_advanced_firehose.yaml": {
+		"web sets ecs.compute.platform: EXTERNAL (ECS Anywhere): composex renders Fargate services only and refuses EC2 and EXTERNAL with the reason (issue 14); its FireLens destination also has a Parser key, which is not an option of Fluent Bit's kinesis_firehose output",
+		[]string{"CX0459 services.web.deploy.labels.[ecs.compute.platform]", "CX0504 services.web.x-logging.FireLens.Advanced.ComposeXManagedAwsDestinations.0.Parser"}},
 }
 
 // opensearchOutOfScope: compose-x's tests expect these x-opensearch files
 // refused by its OpenSearch checks. x-opensearch is outside composex's scope
-// (warned by name, nothing created), so the rest of the file renders; they
-// rendered no earlier only because blog.features.yml did not.
-const opensearchOutOfScope = "x-opensearch is outside composex's scope (warned by name, no domain created), so compose-x's OpenSearch checks that refuse this file do not apply and it renders"
+// (warned by name, nothing created), so the rest of the file renders.
+const opensearchOutOfScope = "compose-x refuses it over x-opensearch properties (ValueError in its OpenSearch module); x-opensearch is outside composex's scope (warned by name, no domain created), so its checks do not apply and composex renders the file"
 
 // loadCorpus reads the corpus's cases; it skips (or, in CI, fails) when the
 // shared folder is missing.
@@ -92,15 +99,63 @@ func renderCorpusCase(dir string, c corpusCase) (*render.Output, render.Diagnost
 	for _, f := range c.Files {
 		files = append(files, filepath.Join(dir, f))
 	}
+	return renderCorpusFiles(files, "")
+}
+
+func renderCorpusFiles(files []string, projectDir string) (*render.Output, render.Diagnostics) {
 	return render.Render(context.Background(), render.Options{
 		Load: render.LoadOptions{
 			Files:       files,
 			ProjectName: "corpus",
 			Environment: map[string]string{},
+			WorkingDir:  projectDir,
 		},
 		Extensions: extensions.All(),
 		Validators: []render.Validator{schema.Validator},
 	})
+}
+
+// composeXRoot lays out compose-x's repository root as its tests run from
+// it: the use-cases folder under its own name, use-cases/. Paths inside the
+// files are relative to that root (prometheus_config_file.yml names
+// use-cases/prometheus/scrape_config.yaml), so each case is rendered from
+// a copy there with the root as project directory (--project-directory, as
+// docker compose takes it).
+func composeXRoot(t *testing.T, dir string) string {
+	t.Helper()
+	root := t.TempDir()
+	src := filepath.Join(dir, "compose-x-use-cases")
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		to := filepath.Join(root, "use-cases", rel)
+		if d.IsDir() {
+			return os.MkdirAll(to, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		body, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, body, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// renderCorpusCaseAtRoot renders a case from compose-x's repository root.
+func renderCorpusCaseAtRoot(root string, c corpusCase) (*render.Output, render.Diagnostics) {
+	var files []string
+	for _, f := range c.Files {
+		files = append(files, filepath.Join(root, "use-cases", strings.TrimPrefix(f, "compose-x-use-cases/")))
+	}
+	return renderCorpusFiles(files, root)
 }
 
 // TestCorpus renders every combination of compose-x's own files that its
@@ -109,6 +164,7 @@ func renderCorpusCase(dir string, c corpusCase) (*render.Output, render.Diagnost
 // rendered are then linted in one cfn-lint run: no error.
 func TestCorpus(t *testing.T) {
 	dir, cases := loadCorpus(t)
+	root := composeXRoot(t, dir)
 	seen := map[string]bool{}
 	var ok []*project
 	counts := map[string][2]int{} // status -> {as expected, total}
@@ -119,7 +175,7 @@ func TestCorpus(t *testing.T) {
 		}
 		name := c.name()
 		seen[name] = true
-		out, ds := renderCorpusCase(dir, c)
+		out, ds := renderCorpusCaseAtRoot(root, c)
 		rendered := out != nil && !ds.HasErrors()
 		var good bool
 		var why string
@@ -144,14 +200,26 @@ func TestCorpus(t *testing.T) {
 			n[0]++
 		}
 		counts[want] = n
-		reason, listed := corpusKnownFailures[name]
+		known, listed := corpusKnownFailures[name]
 		switch {
 		case good && listed:
-			t.Errorf("%s now behaves as compose-x's tests expect (%s); drop it from corpusKnownFailures (it was: %s)", name, want, reason)
+			t.Errorf("%s now behaves as compose-x's tests expect (%s); drop it from corpusKnownFailures (it was: %s)", name, want, known.why)
 		case !good && !listed:
 			t.Errorf("%s (%s): %s", name, want, why)
+		case !good && !rendered:
+			var got []string
+			for _, d := range ds.Errors() {
+				got = append(got, d.Code+" "+d.Path)
+			}
+			sort.Strings(got)
+			got = slices.Compact(got)
+			if !slices.Equal(got, known.errors) {
+				t.Errorf("%s fails with other errors than corpusKnownFailures lists, so its reason is stale:\n got  %q\n list %q\n%s", name, got, known.errors, ds.Errors().Error())
+			}
 		}
-		if rendered && want != "refused-by-its-tests" {
+		// Every template composex writes is linted, also for a case
+		// compose-x's tests expect refused that composex renders.
+		if rendered {
 			ok = append(ok, &project{name: corpusDirName(len(ok), name), files: c.Files, out: out, diags: ds})
 		}
 	}

@@ -39,7 +39,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 		PersistentVolumes: map[string]bool{},
 	}
 	readXCluster(p.Extensions["x-cluster"], m, &ds)
-	checkComposeXReferences(p, &ds)
+	xrefs := checkComposeXReferences(p, &ds)
 
 	names := make([]string, 0, len(p.Services))
 	for n := range p.Services {
@@ -100,6 +100,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 			s := p.Services[n]
 			f.Services = append(f.Services, &s)
 			c := convertService(s, serviceLogical, &ds)
+			xrefs.apply(n, c)
 			attachSecrets(s, c, f, secrets, p, &ds)
 			attachVolumes(s, c, f, volumes, &ds)
 			attachConfigs(s, c)
@@ -113,6 +114,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 		m.Families = append(m.Families, f)
 	}
 	addSecretParameters(m, secrets)
+	xrefs.addParameters(m)
 	familyDependencies(m, &ds)
 	refuseOneShotServices(m, &ds)
 	checkPortClashes(m, &ds)

@@ -197,7 +197,6 @@ var codeTable = []CodeEntry{
 	{"CX0196", "extensions/elbv2", "error", "name the existing load balancer (loadbalancer: {Tags: ...}); it becomes the parameter %sArn"},
 	{"CX0197", "extensions/elbv2", "error", "port %d already has a listener (%s); a load balancer has one listener per port"},
 	{"CX0198", "extensions/elbv2", "error", "a load balancer needs at least one listener (Port, Protocol and Targets)"},
-	{"CX0199", "extensions/elbv2", "error", "no listener forwards to %s; ECS refuses to register a service in a target group that no load balancer uses, so add it to a listener's Targets or remove it"},
 	{"CX0200", "extensions/elbv2", "error", "%d contradicts %d given in MacroParameters"},
 	{"CX0201", "extensions/elbv2", "error", "%t contradicts %t given in MacroParameters"},
 	{"CX0202", "extensions/elbv2", "error", "%q contradicts %q given in MacroParameters"},
@@ -291,7 +290,6 @@ var codeTable = []CodeEntry{
 	{"CX0291", "extensions/iam", "error", "%v"},
 	{"CX0292", "extensions/iam", "error", "a policy name is required"},
 	{"CX0293", "extensions/iam", "error", "%q is not a valid IAM policy name (1 to 128 of letters, digits and +=,.@_-)"},
-	{"CX0294", "extensions/iam", "error", "policy %s is defined twice in this service"},
 	{"CX0295", "extensions/iam", "error", "%q is neither a managed policy ARN (arn:aws:iam::aws:policy/NAME) nor the name of an AWS managed policy"},
 	{"CX0296", "extensions/iam", "error", "%q is not an AWS managed policy composex knows the path of%s; give the policy's full ARN (arn:aws:iam::aws:policy/PATH/NAME, or arn:aws:iam::ACCOUNT:policy/NAME for your own) or the name of a known AWS managed policy"},
 	{"CX0297", "extensions/iam", "warning", "%d managed policies: IAM attaches 10 to a role unless the account's quota was raised"},
@@ -482,7 +480,6 @@ var codeTable = []CodeEntry{
 	{"CX0489", "render", "warning", "CloudWatch Logs does not keep logs for %d days; using %d (allowed: %s)"},
 	{"CX0491", "render", "error", "give either Lookup or Use, not both"},
 	{"CX0492", "render", "error", "the name of an existing ECS cluster is required"},
-	{"CX0494", "render", "error", "%s is a compose-x reference to an AWS pseudo parameter, which composex does not resolve (the container would get this text); write the value itself"},
 	{"CX0495", "render", "error", "%s refers to %s, and %s: the container would get this text; give the value itself"},
 	{"CX0496", "render", "error", "@guardSource"},
 	{"CX0497", "render", "warning", "@(*Sources).unsetVariables"},
@@ -616,7 +613,18 @@ var codeTable = []CodeEntry{
 	{"CX1755", "extensions/cwagent", "error", "a %d s period needs a datapoint every %d s; %s comes from %s, stored at high resolution but scraped every %s, so some periods have no datapoint (INSUFFICIENT_DATA). Set %s.Interval to at most %ds, or use a Period of at least the interval"},
 	{"CX1756", "extensions/prometheus", "error", "1 needs the scrape jobs composex writes, and ScrapingConfigurationFile replaces them: drop StorageResolution and give each static target of your file the label %s: \"1\" yourself (CloudWatch agent 1.300058.0 or later)"},
 	{"CX1757", "extensions/prometheus", "warning", "1 (high resolution) with Interval %s: the agent writes one datapoint a minute, so a 10 s or 30 s alarm still sees no data in most periods; set an Interval below 1m (e.g. 10s)"},
+	{"CX0660", "render", "error", "%s is not an AWS pseudo parameter that Fn::Sub can write; allowed: %s"},
+	{"CX0661", "render", "error", "%s and %s would both be the template parameter %s; rename one of the resources"},
+	{"CX0662", "render", "warning", "%s: composex does not create %s resources, so the template parameter %s stands for the %s of %s %q: create it outside this stack and pass its %s (and grant the services access with x-iam)"},
+	{"CX0663", "render", "error", "%s is a compose-x reference to an AWS pseudo parameter, which composex resolves in environment values only (the container would get this text); pass it through an environment variable"},
+	{"CX0664", "render", "error", "%s refers to %s, and compose-x resolves references in environment values only: the container would get this text; pass it through an environment variable"},
+	{"CX0665", "render", "warning", "secret %q is external with no x-secrets: the template parameter %s asks for the ARN of its Secrets Manager secret (compose-x gives the services nothing for it); pass the ARN at deploy, or name the secret with secrets.%s.x-secrets.Name"},
+	{"CX0666", "extensions/iam", "warning", "policy %s is defined twice in this service, differently (Policies.%d and Policies.%d: merged compose files append their lists): the later one, Policies.%d, is used, as a later file overrides an earlier one"},
+	{"CX0667", "extensions/elbv2", "warning", "no Protocol: composex writes HTTP, the protocol of an application load balancer's listener without certificates (compose-x leaves it out); set Protocol: HTTPS and a certificate to terminate TLS"},
+	{"CX0668", "extensions/elbv2", "error", "%s answers with a fixed response, which only application load balancers give; %s is a network load balancer"},
+	{"CX0669", "extensions/elbv2", "warning", "no listener forwards to %s: composex creates no target group for it and registers no service in it (ECS refuses to register a service in a target group no load balancer uses: compose-x's template for it fails at deploy); add it to a listener's Targets to send it traffic"},
+	{"CX0670", "extensions/elbv2", "warning", "service %s does not listen on %d (its ports and expose: %s); it is registered on the target group's Port, %d, as compose-x does (compose-x registers every member on the group's Port): write Port: %d here to say so"},
 }
 
 // retiredCodes are never given to another message.
-var retiredCodes = []string{"CX0038", "CX0041", "CX0048", "CX0060", "CX0265", "CX0319", "CX0373", "CX0377", "CX0415", "CX0441", "CX0448", "CX0468", "CX0490", "CX0493", "CX0165", "CX0535"}
+var retiredCodes = []string{"CX0038", "CX0041", "CX0048", "CX0060", "CX0265", "CX0319", "CX0373", "CX0377", "CX0415", "CX0441", "CX0448", "CX0468", "CX0490", "CX0493", "CX0165", "CX0535", "CX0494", "CX0294", "CX0199"}

@@ -22,6 +22,9 @@ type secretSpec struct {
 	param       string
 	description string
 	used        bool
+	// external marks a secret declared external: true with no x-secrets:
+	// param stands for its ARN.
+	external bool
 }
 
 // SecretArnParam is the template parameter that holds the full ARN of the
@@ -59,6 +62,9 @@ func readSecrets(p *types.Project, ds *Diagnostics) map[string]*secretSpec {
 		path := "secrets." + Key(name) + ".x-secrets"
 		raw, ok := sec.Extensions["x-secrets"]
 		if !ok {
+			if bool(sec.External) {
+				out[name] = externalSecret(name)
+			}
 			continue
 		}
 		var x XSecret
@@ -115,6 +121,30 @@ func lookupSecret(name, path string, x XSecret, ds *Diagnostics) *secretSpec {
 	}
 	checkSecretOptions(path, x, ds)
 	return &secretSpec{XSecret: x, arn: "${" + param + "}", param: param, description: desc}
+}
+
+// externalSecret is a secret declared external: true with no x-secrets.
+// compose-x gives the services nothing for it (it maps only secrets with
+// x-secrets: ComposeXSettings.set_secrets), so the application starts
+// without its secret; composex asks for the ARN of the Secrets Manager
+// secret that stands for it, as for a looked-up one, and says so.
+func externalSecret(name string) *secretSpec {
+	param := SecretArnParam(name)
+	desc := "Full ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-xxxxxx) of the AWS Secrets Manager secret for the compose secret " + name +
+		" (secrets." + name + " is external: true, with no x-secrets to name it)"
+	if len(desc) > 4000 {
+		desc = desc[:4000]
+	}
+	return &secretSpec{arn: "${" + param + "}", param: param, description: desc, external: true}
+}
+
+// warnExternalSecret says, once, what stands for an external secret that
+// a service lists.
+func warnExternalSecret(name string, spec *secretSpec, ds *Diagnostics) {
+	if !spec.external || spec.used {
+		return
+	}
+	ds.Warnf("", "secrets."+Key(name)+".external", "secret %q is external with no x-secrets: the template parameter %s asks for the ARN of its Secrets Manager secret (compose-x gives the services nothing for it); pass the ARN at deploy, or name the secret with secrets.%s.x-secrets.Name", name, spec.param, name)
 }
 
 // checkSecretOptions checks JsonKeys, LinksTo and KmsKeyId.
@@ -182,6 +212,7 @@ func attachSecrets(s types.ServiceConfig, c *Container, f *Family, specs map[str
 		if !ok {
 			continue
 		}
+		warnExternalSecret(ref.Source, spec, ds)
 		spec.used = true
 		varName := ref.Source
 		if ref.Target != "" && reEnvName.MatchString(ref.Target) {

@@ -310,3 +310,61 @@ services:
 		t.Errorf("the grant must be the parameter's value only: %#v", st["Resource"])
 	}
 }
+
+// A secret declared external: true with no x-secrets exists outside the
+// stack, but nothing names it in Secrets Manager: compose-x gives the
+// services nothing for it (set_secrets maps only secrets with x-secrets).
+// composex asks for its ARN as a parameter, as for a looked-up secret,
+// gives it to the services that list it, grants reading exactly that ARN,
+// and says so once, at the secret's external key. An external secret no
+// service lists is not asked for.
+func TestExternalSecretIsAnArnParameter(t *testing.T) {
+	out, ds := mustRender(t, `services:
+  web:
+    image: nginx
+    secrets: [zyx]
+  api:
+    image: nginx
+    secrets: [zyx]
+secrets:
+  zyx:
+    external: true
+  unused:
+    external: true
+`, Options{})
+	d := wantWarning(t, ds, "", "secrets.zyx.external", `secret "zyx" is external with no x-secrets: the template parameter ZyxSecretArn asks for the ARN of its Secrets Manager secret (compose-x gives the services nothing for it); pass the ARN at deploy, or name the secret with secrets.zyx.x-secrets.Name`)
+	if d.Line != 10 {
+		t.Errorf("warning at line %d, want 10 (external: true)", d.Line)
+	}
+	n := 0
+	for _, d := range ds {
+		if strings.Contains(d.Message, "is external with no x-secrets") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d warnings for the external secret, want 1:\n%s", n, dump(ds))
+	}
+	doc := template(t, out)
+	params := doc["Parameters"].(map[string]any)
+	want := map[string]any{"Type": "String", "MinLength": 1, "Description": "Full ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-xxxxxx) of the AWS Secrets Manager secret for the compose secret zyx (secrets.zyx is external: true, with no x-secrets to name it)"}
+	if !reflect.DeepEqual(params["ZyxSecretArn"], want) {
+		t.Errorf("ZyxSecretArn: %#v", params["ZyxSecretArn"])
+	}
+	if _, asked := params["UnusedSecretArn"]; asked {
+		t.Errorf("an external secret no service lists must not be asked for")
+	}
+	for _, svc := range []string{"web", "api"} {
+		fam := LogicalName(svc)
+		cd := containerDef(t, resource(t, doc, fam+"TaskDefinition", "AWS::ECS::TaskDefinition"), svc)
+		wantSecrets := []any{map[string]any{"Name": "zyx", "ValueFrom": map[string]any{"Fn::Sub": "${ZyxSecretArn}"}}}
+		if !reflect.DeepEqual(cd["Secrets"], wantSecrets) {
+			t.Errorf("%s Secrets %#v", svc, cd["Secrets"])
+		}
+		pol := findPolicy(t, resource(t, doc, fam+"ExecutionRole", "AWS::IAM::Role"), "ReadSecrets")
+		st := pol["Statement"].([]any)[0].(map[string]any)
+		if !reflect.DeepEqual(st["Resource"], []any{map[string]any{"Fn::Sub": "${ZyxSecretArn}"}}) {
+			t.Errorf("%s: the grant must be the parameter's value only: %#v", svc, st["Resource"])
+		}
+	}
+}

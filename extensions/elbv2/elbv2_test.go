@@ -111,14 +111,6 @@ func TestRefused(t *testing.T) {
       web:web: {port: 80}
       api:api: {port: 8080}
 `), "", "x-elbv2.lb.Listeners.0.Targets.1.access", "this target takes every request, but web:web already does; give it a path or host in access or Conditions"},
-		{"target group no listener uses", project(albHead + `    Listeners:
-      - Port: 80
-        Protocol: HTTP
-        Targets: [{name: web:web}]
-    Services:
-      web:web: {port: 80}
-      api:api: {port: 8080}
-`), "", "x-elbv2.lb.Services.api:api", "no listener forwards to api:api; ECS refuses to register a service in a target group that no load balancer uses, so add it to a listener's Targets or remove it"},
 		{"health check on a port the task does not listen on", project(albHead + `    Listeners:
       - Port: 80
         Protocol: HTTP

@@ -304,6 +304,10 @@ func listenerResource(lb *loadBalancer, ln *listener, lbArn string) *elb.Listene
 		l.DefaultActions = []elb.Listener_Action{{Type: "redirect", RedirectConfig: &elb.Listener_RedirectConfig{
 			Protocol: cloudformation.String("HTTPS"), Port: cloudformation.String("443"), StatusCode: "HTTP_301",
 			Host: cloudformation.String("#{host}"), Path: cloudformation.String("/#{path}"), Query: cloudformation.String("#{query}")}}}
+	case ln.teaPot:
+		// compose-x's tea_pot(): what no rule takes is answered 418.
+		l.DefaultActions = []elb.Listener_Action{{Type: "fixed-response", FixedResponseConfig: &elb.Listener_FixedResponseConfig{
+			StatusCode: "418", ContentType: cloudformation.String("application/json"), MessageBody: cloudformation.String(`{"Info": "Be our guest"}`)}}}
 	case ln.def != nil:
 		var actions []elb.Listener_Action
 		for _, a := range ruleActions(ln.def) {

@@ -25,10 +25,10 @@ type XLoadBalancer struct {
 
 // Properties are the CloudFormation properties compose-x takes as written.
 type Properties struct {
-	Scheme                 string     `json:"Scheme,omitempty"`
-	Type                   string     `json:"Type,omitempty"`
-	LoadBalancerAttributes []KeyValue `json:"LoadBalancerAttributes,omitempty"`
-	Tags                   KeyValues  `json:"Tags,omitempty"`
+	Scheme                 string    `json:"Scheme,omitempty"`
+	Type                   string    `json:"Type,omitempty"`
+	LoadBalancerAttributes KeyValues `json:"LoadBalancerAttributes,omitempty"`
+	Tags                   KeyValues `json:"Tags,omitempty"`
 }
 
 // Settings holds compose-x's attribute shortcuts, its ingress of the load

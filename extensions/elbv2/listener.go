@@ -48,6 +48,13 @@ func readListener(lb *loadBalancer, l Listener, path string, byName map[string]*
 		}
 	} else {
 		ln.protocol = strings.ToUpper(l.Protocol)
+		if ln.protocol == "" && lb.alb() && len(l.Certificates) == 0 {
+			// compose-x leaves Protocol out of the listener it writes
+			// (straight_import_keys); an application load balancer's
+			// listener without certificates can only be HTTP.
+			ds.Warnf("", path, "no Protocol: composex writes HTTP, the protocol of an application load balancer's listener without certificates (compose-x leaves it out); set Protocol: HTTPS and a certificate to terminate TLS")
+			ln.protocol = "HTTP"
+		}
 		if ln.protocol == "" {
 			ds.Errorf("", path+".Protocol", "give the listener's Protocol; allowed: %s", strings.Join(listenerProtocols[lb.typ], ", "))
 			return nil
@@ -95,8 +102,12 @@ func readListener(lb *loadBalancer, l Listener, path string, byName map[string]*
 		switch {
 		case i > 0:
 			ds.Errorf("", fmt.Sprintf("%s.DefaultActions.%d", path, i), "a listener has one default action")
+		case a.Redirect == redirectTeaPot && !lb.alb():
+			ds.Errorf("", ap, "%s answers with a fixed response, which only application load balancers give; %s is a network load balancer", redirectTeaPot, lb.name)
+		case a.Redirect == redirectTeaPot:
+			ln.teaPot = true
 		case a.Redirect != redirectHTTPS:
-			ds.Errorf("", ap, "%q is not a redirect composex knows; allowed: %s", a.Redirect, redirectHTTPS)
+			ds.Errorf("", ap, "%q is not a redirect composex knows; allowed: %s", a.Redirect, redirectHTTPS+", "+redirectTeaPot)
 		case ln.protocol != "HTTP":
 			ds.Errorf("", ap, "%s redirects plain HTTP requests; this listener is %s", redirectHTTPS, ln.protocol)
 		default:
@@ -123,8 +134,15 @@ func readListener(lb *loadBalancer, l Listener, path string, byName map[string]*
 			}
 			ln.rules = append(ln.rules, r)
 		case len(r.conditions()) == 0:
-			if ln.def != nil || ln.redirect {
-				ds.Errorf("", tp+".access", "this target takes every request, but %s already does; give it a path or host in access or Conditions", map[bool]string{true: "the redirect", false: ln.defName()}[ln.redirect])
+			if ln.def != nil || ln.redirect || ln.teaPot {
+				taken := ln.defName()
+				switch {
+				case ln.redirect:
+					taken = "the redirect"
+				case ln.teaPot:
+					taken = "the TEA_POT response"
+				}
+				ds.Errorf("", tp+".access", "this target takes every request, but %s already does; give it a path or host in access or Conditions", taken)
 				continue
 			}
 			ln.def = r
@@ -132,7 +150,7 @@ func readListener(lb *loadBalancer, l Listener, path string, byName map[string]*
 			ln.rules = append(ln.rules, r)
 		}
 	}
-	if ln.def == nil && len(ln.rules) == 0 && !ln.redirect {
+	if ln.def == nil && len(ln.rules) == 0 && !ln.redirect && !ln.teaPot {
 		ds.Errorf("", path+".Targets", "listener on port %d forwards nowhere; give Targets (name: family:container of a Services entry, or a TargetGroups name) or DefaultActions", ln.port)
 	}
 	if len(ln.rules) > 0 && ln.redirect {

@@ -22,8 +22,11 @@ const (
 	// maxServiceTargets is how many load balancer entries one ECS service
 	// may have.
 	maxServiceTargets = 5
-	// redirectHTTPS is compose-x's one redirect shorthand.
-	redirectHTTPS = "HTTP_TO_HTTPS"
+	// redirectHTTPS and redirectTeaPot are compose-x's default action
+	// shorthands (handle_predefined_redirects): a 301 to HTTPS, and a
+	// fixed 418 response for what no rule takes.
+	redirectHTTPS  = "HTTP_TO_HTTPS"
+	redirectTeaPot = "TEA_POT"
 )
 
 var (
@@ -61,8 +64,10 @@ type listener struct {
 	sslPolicy string
 	certs     []cert
 	redirect  bool
+	// teaPot: the default action is compose-x's TEA_POT fixed response.
+	teaPot bool
 	// def is the target of the default action (nil: redirect or a fixed
-	// 404 response); rules are the conditional targets, in order.
+	// 404 or 418 response); rules are the conditional targets, in order.
 	def   *route
 	rules []*route
 	// existing is the parameter holding the ARN of a looked-up listener
@@ -210,11 +215,20 @@ func readLB(name string, x XLoadBalancer, p *types.Project, ports map[string][]r
 	if len(lb.listeners) == 0 {
 		ds.Errorf("", lb.path+".Listeners", "a load balancer needs at least one listener (Port, Protocol and Targets)")
 	}
+	// compose-x registers the service in a target group even when no
+	// listener forwards to it, and ECS refuses to create that service (a
+	// target group must belong to a load balancer when the service is
+	// created): its template fails at deploy. The target group could
+	// never receive traffic, so composex leaves it out and says so.
+	kept := lb.tgs[:0]
 	for _, tg := range lb.tgs {
 		if !tg.used {
-			ds.Errorf("", tg.path, "no listener forwards to %s; ECS refuses to register a service in a target group that no load balancer uses, so add it to a listener's Targets or remove it", tg.key)
+			ds.Warnf("", tg.path, "no listener forwards to %s: composex creates no target group for it and registers no service in it (ECS refuses to register a service in a target group no load balancer uses: compose-x's template for it fails at deploy); add it to a listener's Targets to send it traffic", tg.key)
+			continue
 		}
+		kept = append(kept, tg)
 	}
+	lb.tgs = kept
 	return lb
 }
 
@@ -481,6 +495,21 @@ func readTargetGroup(lb *loadBalancer, k string, x TargetGroup, p *types.Project
 	if len(tg.members) == 0 {
 		return nil
 	}
+	name := tg.members[0].container
+	tg.protocol = targetProtocol(lb, x.Protocol, name, path+".Protocol", ds)
+	// compose-x registers every member on the target group's own Port
+	// (MergedTargetGroup.associate_families: ContainerPort=self.Port), not
+	// on the member's Port that its documentation describes. Where the
+	// container does not listen on the member's Port but does on the
+	// group's, composex registers it there too, and says so.
+	if x.Port != nil {
+		for i, m := range tg.members {
+			if m.port != *x.Port && !listensAll(ports[m.container], m.port, tg.transport()) && listensAll(ports[m.container], *x.Port, tg.transport()) {
+				ds.Warnf(m.container, m.path, "service %s does not listen on %d (its ports and expose: %s); it is registered on the target group's Port, %d, as compose-x does (compose-x registers every member on the group's Port): write Port: %d here to say so", m.container, m.port, portList(ports[m.container]), *x.Port, *x.Port)
+				tg.members[i].port = *x.Port
+			}
+		}
+	}
 	// With ip targets ECS registers each task on the container port named
 	// in the service; the group's own Port is only the default. Use the
 	// members' port when they agree, so that the group says what is true.
@@ -490,8 +519,6 @@ func readTargetGroup(lb *loadBalancer, k string, x TargetGroup, p *types.Project
 			tg.port = *x.Port
 		}
 	}
-	name := tg.members[0].container
-	tg.protocol = targetProtocol(lb, x.Protocol, name, path+".Protocol", ds)
 	readHealth(lb, tg, x.HealthCheck, path+".HealthCheck", name, ds)
 	checkMembers(lb, tg, p, ports, ds)
 	return tg
@@ -529,6 +556,17 @@ func checkMembers(lb *loadBalancer, tg *targetGroup, p *types.Project, ports map
 			ds.Errorf(m.container, tg.path, "the health check port %d is not a tcp port any container of family %s listens on; the load balancer would mark every task unhealthy", tg.healthPort, m.family)
 		}
 	}
+}
+
+// listensAll reports whether a container listens on the port with every
+// transport given.
+func listensAll(ports []render.Port, port int, transports []string) bool {
+	for _, proto := range transports {
+		if !listens(ports, port, proto) {
+			return false
+		}
+	}
+	return true
 }
 
 func familyListens(p *types.Project, ports map[string][]render.Port, family string, port int) bool {

@@ -44,6 +44,7 @@ func TestInitContainerRunsLocally(t *testing.T) {
       - db-password
       - source: api
         target: API_KEY
+      - ext
 configs:
   page: {content: "<h1>hello</h1>\n"}
   quoted: {content: "a 'quoted' $$HOME $${X} line"}
@@ -51,6 +52,8 @@ secrets:
   db-password: {file: ./db-password.txt}
   api:
     x-secrets: {Name: prod/api}
+  ext:
+    external: true
 `, map[string]string{
 		"nginx.conf":          "events {}\nhttp { server { listen 8080; } }\n",
 		"conf/app.yaml":       "a: 1\n",
@@ -67,6 +70,9 @@ secrets:
 	secretValues := map[string]string{
 		"${DbPasswordSecret}": "pw with 'quotes' and $dollar\nand a newline",
 		"arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:prod/api": `{"key":"v"}`,
+		// external: true without x-secrets: the secret whose ARN the
+		// ExtSecretArn parameter is given.
+		"${ExtSecretArn}": "external value",
 	}
 	want := map[string]struct {
 		content string
@@ -81,6 +87,7 @@ secrets:
 		"/srv/it's here/q.txt":             {"a 'quoted' $HOME ${X} line", 0o400, 101},
 		"/run/secrets/db-password":         {secretValues["${DbPasswordSecret}"], 0o444, 0},
 		"/run/secrets/API_KEY":             {`{"key":"v"}`, 0o444, 0},
+		"/run/secrets/ext":                 {"external value", 0o444, 0},
 	}
 	cs := rendertest.Containers(t, p.res, "WebTaskDefinition")
 	init := cs[files.InitName]

@@ -56,8 +56,6 @@ func TestRefusals(t *testing.T) {
 			"config c: file /etc/passwd is a host system path: a Fargate task has no host to read it from"},
 		{"config from an unset variable", svc("    configs: [{source: c, target: /srv/c}]\nconfigs:\n  c: {environment: NOT_SET}\n"), nil, "configs.c.environment",
 			"config c: the variable NOT_SET is not set"},
-		{"external secret", svc("    secrets: [s]\nsecrets:\n  s: {external: true}\n"), nil, "services.web.secrets.0",
-			`secret "s" is external: name its Secrets Manager secret with secrets.s.x-secrets.Name`},
 		{"two files at one path", svc("    volumes: [\"./a.conf:/srv/a.conf\"]\n    configs: [{source: c, target: /srv/a.conf}]\nconfigs:\n  c: {content: x}\n"), map[string]string{"a.conf": "a"}, "services.web.configs.0",
 			"/srv/a.conf is also the target of services.web.volumes.0; a path holds one file"},
 		{"owner by name", svc("    configs: [{source: c, target: /srv/c, uid: nginx}]\nconfigs:\n  c: {content: x}\n"), nil, "services.web.configs.0.uid",

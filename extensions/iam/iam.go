@@ -32,6 +32,10 @@ type XIam struct {
 type UserPolicy struct {
 	PolicyName     string         `json:"PolicyName"`
 	PolicyDocument map[string]any `json:"PolicyDocument"`
+
+	// index is the policy's place in the Policies list as written (or as
+	// merged), for key paths once duplicates are merged.
+	index int
 }
 
 var (
@@ -58,9 +62,9 @@ func read(s types.ServiceConfig, ds *render.Diagnostics) *XIam {
 		ds.Errorf(s.Name, path, "%v", err)
 		return nil
 	}
-	seen := map[string]bool{}
 	for i := range x.Policies {
 		composeXShape(&x.Policies[i])
+		x.Policies[i].index = i
 	}
 	for i, p := range x.Policies {
 		pp := fmt.Sprintf("%s.Policies.%d", path, i)
@@ -69,12 +73,10 @@ func read(s types.ServiceConfig, ds *render.Diagnostics) *XIam {
 			ds.Errorf(s.Name, pp+".PolicyName", "a policy name is required")
 		case !rePolicyID.MatchString(p.PolicyName):
 			ds.Errorf(s.Name, pp+".PolicyName", "%q is not a valid IAM policy name (1 to 128 of letters, digits and +=,.@_-)", p.PolicyName)
-		case seen[p.PolicyName]:
-			ds.Errorf(s.Name, pp+".PolicyName", "policy %s is defined twice in this service", p.PolicyName)
 		}
-		seen[p.PolicyName] = true
 		checkDocument(s.Name, pp+".PolicyDocument", p.PolicyDocument, ds)
 	}
+	x.Policies = mergeSameName(s.Name, path, x.Policies, ds)
 	for i, a := range x.ManagedPolicyArns {
 		if _, ok := managedPolicyArn(a); !ok {
 			p := fmt.Sprintf("%s.ManagedPolicyArns.%d", path, i)
@@ -94,6 +96,35 @@ func read(s types.ServiceConfig, ds *render.Diagnostics) *XIam {
 		}
 	}
 	return &x
+}
+
+// mergeSameName keeps one policy per name in a service. Merged compose
+// files append their lists (compose-go, as compose-x's own merge does), so
+// a policy that the base file and an override both define is listed
+// twice: with the same document it is one policy; with different
+// documents the later one (the override's) is kept, as a later file
+// overrides an earlier one, with a warning. compose-x puts both on the
+// task role (add_policies_from_x_iam reads the existing names once, before
+// its loop), and IAM keeps one inline policy per name: one role never
+// gets two policies of one name from composex.
+func mergeSameName(service, path string, policies []UserPolicy, ds *render.Diagnostics) []UserPolicy {
+	at := map[string]int{} // name -> place in out
+	var out []UserPolicy
+	for _, p := range policies {
+		j, dup := at[p.PolicyName]
+		if !dup || p.PolicyName == "" {
+			at[p.PolicyName] = len(out)
+			out = append(out, p)
+			continue
+		}
+		if !reflect.DeepEqual(normalise(out[j].PolicyDocument), normalise(p.PolicyDocument)) {
+			ds.Warnf(service, fmt.Sprintf("%s.Policies.%d.PolicyName", path, p.index),
+				"policy %s is defined twice in this service, differently (Policies.%d and Policies.%d: merged compose files append their lists): the later one, Policies.%d, is used, as a later file overrides an earlier one",
+				p.PolicyName, out[j].index, p.index, p.index)
+		}
+		out[j] = p
+	}
+	return out
 }
 
 // composeXShape reads the policy shape compose-x's files use, PolicyName
@@ -315,7 +346,8 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 			if x == nil {
 				continue
 			}
-			for i, p := range x.Policies {
+			for _, p := range x.Policies {
+				i := p.index
 				if prev, dup := policies[p.PolicyName]; dup {
 					if !reflect.DeepEqual(prev.doc, p.PolicyDocument) {
 						ds.Errorf(s.Name, fmt.Sprintf("%s.Policies.%d.PolicyName", render.ServicePath(s.Name, key), i),

@@ -128,9 +128,6 @@ func TestRefused(t *testing.T) {
                 Action: s3:GetObject
                 Resource: "*"
 `, p + "Policies.0.PolicyName", "a policy name is required"},
-		{"same policy name twice in a service", `
-      Policies:
-        - PolicyName: P` + okDoc + `        - PolicyName: P` + okDoc, p + "Policies.1.PolicyName", "policy P is defined twice in this service"},
 		{"managed policy neither name nor ARN", `
       ManagedPolicyArns:
         - "arn:aws:iam::aws:role/NotAPolicy"
