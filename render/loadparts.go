@@ -33,11 +33,12 @@ import (
 // the file is loaded whole, as compose-go alone would: errors are always
 // those of the single load, with its messages and order.
 
-// partitionMin is the number of services a part must have at least: below
-// it the parts cost more (each re-reads every top-level section) than the
-// second core gives back. Tests lower it to run every example through the
-// parts.
-var partitionMin = 200
+// partitionMin is the number of services a part must have at least: a
+// part costs a goroutine, a copy of the top-level sections and a schema
+// validation of its own, which at 50 services is a few percent of its
+// load; a small file (one service, a dozen) loads whole, as before. Tests
+// lower it to run every example through the parts.
+var partitionMin = 50
 
 // partsLoaded, when set (by tests), hears of every project loaded in parts.
 var partsLoaded func(parts int)
