@@ -113,7 +113,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 	quoteConfigIntegerKeys(details, sources)
 	sourceless := sourcelessSecrets(sources)
 	if patch := secretsPatch(sources, sourceless); patch != nil {
-		details.ConfigFiles = append(details.ConfigFiles, types.ConfigFile{Filename: "composex-x-secrets", Content: patch})
+		details.ConfigFiles = append(details.ConfigFiles, types.ConfigFile{Filename: secretsPatchName, Content: patch})
 	}
 	details.Environment = po.Environment
 	ds.Add(sources.unsetVariables(po.Environment)...)
@@ -138,7 +138,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 	if len(opts.Profiles) > 0 {
 		loadOpts = append(loadOpts, loader.WithProfiles(opts.Profiles))
 	}
-	project, err := loader.LoadWithContext(ctx, *details, loadOpts...)
+	project, err := loadProject(ctx, details, loadOpts, sources)
 	if err != nil {
 		if !typos.HasErrors() || !sameAsTypos(err) {
 			ds.Add(loaderDiagnostic(err, sources))

@@ -258,7 +258,11 @@ func quoteConfigIntegerKeys(details *types.ConfigDetails, s *Sources) {
 			continue
 		}
 		var root yaml.Node
-		if yaml.Unmarshal(content, &root) != nil {
+		if parsed := s.rootOf(content); parsed != nil {
+			// The line map parsed these very bytes: read its tree (the
+			// patches below only read it) instead of parsing again.
+			root = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{parsed}}
+		} else if yaml.Unmarshal(content, &root) != nil {
 			continue // compose-go reports the syntax error
 		}
 		if patched := quoteIntegerKeys(content, &root); patched != nil {

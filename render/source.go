@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"maps"
@@ -31,6 +32,9 @@ type sourceFile struct {
 	// badBytes locates a NUL, a control character or invalid UTF-8 that
 	// YAML refuses, by line and column (the parser names a byte offset).
 	badBytes *Diagnostic
+	// data is the content root was parsed from: a file compose-go reads
+	// with the same bytes can reuse root instead of parsing it again.
+	data []byte
 }
 
 // ReadSources parses each file once; a file that cannot be parsed is skipped
@@ -121,7 +125,18 @@ func (s *Sources) AddBytes(name string, data []byte) {
 		s.files = append(s.files, sourceFile{name: name, empty: err == nil, badBytes: scanBytes(name, data)})
 		return
 	}
-	s.files = append(s.files, sourceFile{name: name, root: doc.Content[0]})
+	s.files = append(s.files, sourceFile{name: name, root: doc.Content[0], data: data})
+}
+
+// rootOf is the parsed tree of a file whose content is exactly data, or nil
+// when no file parsed from these bytes.
+func (s *Sources) rootOf(data []byte) *yaml.Node {
+	for _, f := range s.files {
+		if f.root != nil && bytes.Equal(f.data, data) {
+			return f.root
+		}
+	}
+	return nil
 }
 
 // Files returns the names of the indexed files, in load order.

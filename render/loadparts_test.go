@@ -1,0 +1,206 @@
+package render
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"slices"
+	"testing"
+)
+
+// loadBothWays loads file whole and in parts of at least one service each,
+// on up to eight parts, and returns both results as text to compare.
+func loadBothWays(t *testing.T, file string) (whole, parts string, split int) {
+	t.Helper()
+	load := func(min int) (string, *Input) {
+		saved := partitionMin
+		partitionMin = min
+		defer func() { partitionMin = saved }()
+		in, ds := Load(context.Background(), LoadOptions{Files: []string{file}, Environment: map[string]string{"HOME": "/home/u"}})
+		b, err := json.Marshal(ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b), in
+	}
+	saved := partsLoaded
+	partsLoaded = func(n int) { split = n }
+	defer func() { partsLoaded = saved }()
+	wd, win := load(1 << 30)
+	if split != 0 {
+		t.Fatalf("%s: loaded in parts with the threshold out of reach", file)
+	}
+	pd, pin := load(1)
+	if split == 0 {
+		// Loaded whole both times (an error, one service, a file the parts
+		// cannot take): nothing to compare. compose-go's consistency errors
+		// name the first failing service in map order, which differs from
+		// run to run, so the two texts need not even be equal.
+		return "", "", 0
+	}
+	if wd != pd {
+		return wd, pd, split
+	}
+	if (win == nil) != (pin == nil) {
+		return "input " + wd, "no input " + pd, split
+	}
+	if win != nil && !reflect.DeepEqual(win.Project, pin.Project) {
+		a, _ := json.MarshalIndent(win.Project, "", " ")
+		b, _ := json.MarshalIndent(pin.Project, "", " ")
+		return string(a), string(b), split
+	}
+	return wd, pd, split
+}
+
+// TestLoadInPartsIsTheWholeLoad loads every example, every hostile file and
+// every compose-x corpus file both whole and split into parts (one service
+// each at least, up to eight, concurrently), and where the parts were used
+// requires the same project (deeply equal) and the same diagnostics, in the
+// same order; and that the parts were really used for many files.
+func TestLoadInPartsIsTheWholeLoad(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
+	var files []string
+	for _, pattern := range []string{"../examples/*/docker-compose.yml", "../cmd/composex/testdata/hostile/*.yml", "../../shared/corpus/*/*/*.yml", "../../shared/corpus/*/*.yml"} {
+		m, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) < 100 {
+		t.Fatalf("only %d files found", len(files))
+	}
+	slices.Sort(files)
+	splitCount := 0
+	for _, f := range files {
+		whole, parts, split := loadBothWays(t, f)
+		if whole != parts {
+			t.Errorf("%s: whole and in parts differ:\nwhole: %s\nparts: %s", f, clip(whole), clip(parts))
+		}
+		if split > 0 {
+			splitCount++
+		}
+	}
+	t.Logf("%d files, %d loaded in parts", len(files), splitCount)
+	if splitCount < 30 {
+		t.Errorf("only %d of %d files were loaded in parts: the comparison proves little", splitCount, len(files))
+	}
+}
+
+func clip(s string) string {
+	if len(s) > 3000 {
+		return s[:3000] + "…"
+	}
+	return s
+}
+
+// crossPartCases are files whose services reach across any split: extends
+// within the file, anchors and merge keys, depends_on, links, a shared
+// network namespace, volumes_from, profiles, the default and named
+// networks, volumes, secrets and configs, an interpolated project name.
+var crossPartCases = map[string]string{
+	"extends-anchors.yml": `name: ${PROJ:-demo}
+x-base: &base
+  image: nginx:1.27
+  environment:
+    A: "1"
+x-logging: &logging
+  driver: awslogs
+services:
+  a:
+    <<: *base
+    depends_on: [d]
+    networks: [front]
+  b:
+    extends: a
+    environment:
+      B: "2"
+  c:
+    <<: *base
+    links: ["a:alias"]
+    logging: *logging
+  d:
+    image: redis:7
+    volumes: [data:/data]
+  e:
+    extends:
+      service: c
+    network_mode: service:a
+  f:
+    image: busybox:1.36
+    volumes_from: [d]
+    secrets: [token]
+    configs: [conf]
+  g:
+    image: busybox:1.36
+    command: ["sh", "-c", "echo $${HOME} ${HOME}"]
+    profiles: [debug]
+networks:
+  front: {}
+volumes:
+  data: {}
+secrets:
+  token:
+    file: ./token.txt
+configs:
+  conf:
+    content: hello
+`,
+	"depends-missing.yml": `services:
+  a: {image: nginx:1.27, depends_on: [nowhere]}
+  b: {image: nginx:1.27}
+  c: {image: nginx:1.27}
+`,
+	"container-names.yml": `services:
+  a: {image: nginx:1.27, container_name: same}
+  b: {image: nginx:1.27}
+  c: {image: nginx:1.27, container_name: same}
+`,
+	"reset-tag.yml": `services:
+  a: {image: nginx:1.27, ports: !reset []}
+  b: {image: nginx:1.27}
+`,
+	"duplicate-merge.yml": `x-a: &a {image: nginx:1.27}
+x-b: &b {environment: {A: "1"}}
+services:
+  a:
+    <<: *a
+    <<: *b
+  b: {image: nginx:1.27}
+`,
+	"interpolation-error.yml": `services:
+  a: {image: "nginx:${TAG:?TAG must be set}"}
+  b: {image: nginx:1.27}
+  c: {image: "redis:${OTHER:?OTHER must be set}"}
+`,
+}
+
+// TestLoadInPartsAcrossServices checks the files of crossPartCases both
+// ways: where the parts load, the project is the whole load's; where the
+// whole load fails, so do the parts, with the whole load's diagnostics.
+func TestLoadInPartsAcrossServices(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "token.txt"), []byte("t"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	names := slices.Sorted(maps.Keys(crossPartCases))
+	for _, name := range names {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(crossPartCases[name]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		whole, parts, split := loadBothWays(t, f)
+		if whole != parts {
+			t.Errorf("%s: whole and in parts differ:\nwhole: %s\nparts: %s", name, clip(whole), clip(parts))
+		}
+		wantSplit := name == "extends-anchors.yml" || name == "container-names.yml"
+		if (split > 0) != wantSplit {
+			t.Errorf("%s: loaded in %d parts, want parts %v", name, split, wantSplit)
+		}
+	}
+}
