@@ -606,6 +606,13 @@ var codeTable = []CodeEntry{
 	{"CX0616", "render", "warning", "%s is above the %d seconds ECS allows; the check gets %d seconds of grace, and failures after that count: a container that takes longer to become healthy is replaced"},
 	{"CX0617", "render", "error", "%d tasks: an ECS service runs 0 to %d tasks (its quota of tasks per service)"},
 	{"CX0618", "render", "error", "%v is not an amount of %s: give a number above 0"},
+	{"CX0619", "render", "error", "the family name %q becomes the tag composex:family of the family's resources, and %s: rename the family"},
+	{"CX0620", "render", "error", "deploy labels become tags of the ECS service, and %s: change the label"},
+	{"CX0621", "render", "error", "family %s would put %d tags on its ECS service (%d deploy labels and composex:project, composex:family): AWS allows %d a resource; move labels that are not tags to labels:"},
+	{"CX0622", "render", "error", "%s would carry %d tags: AWS allows %d a resource"},
+	{"CX0623", "render", "error", "a tag of %s (%s) that AWS refuses: %s"},
+	{"CX0624", "render", "error", "@loaderDiagnostics"},
+	{"CX0625", "render", "error", "@decodingDiagnostics"},
 }
 
 // retiredCodes are never given to another message.
