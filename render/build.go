@@ -57,6 +57,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 	familyNames := slices.Sorted(maps.Keys(members))
 	familyLogical := uniqueLogicalNames(familyNames)
 	checkNameCollisions(names, familyNames, members, &ds)
+	checkServiceTags(p, members, &ds)
 	secrets := readSecrets(p, &ds)
 
 	xecs := map[string]XEcs{}

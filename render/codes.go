@@ -104,7 +104,9 @@ func isDigits(s string) bool {
 // codeSummaries describe, for the README, the rows whose message is not a
 // format string (a diagnostic built whole, keyed by its function).
 var codeSummaries = map[string]string{
-	"CX0496": "the YAML structure is past a limit: an anchor used inside its own value, aliases that expand too far, a value too long",
+	"CX0496": "the YAML structure is past a limit: an anchor used inside its own value, aliases that expand too far, a value too long; or a service, volume, network, secret or config name compose refuses",
+	"CX0624": "one of several problems the compose loader (compose-go) reported together, each at its key",
+	"CX0625": "a value the compose loader could not decode (a size such as -512M), at its key",
 	"CX0497": "a ${VARIABLE} is not set and is replaced by an empty string",
 	"CX0498": "the compose loader (compose-go) refused the file: YAML syntax, the compose specification, interpolation, a missing image",
 	"CX0499": "a secret with no source is skipped, as compose-x skips it",

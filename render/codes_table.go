@@ -624,6 +624,13 @@ var codeTable = []CodeEntry{
 	{"CX0668", "extensions/elbv2", "error", "%s answers with a fixed response, which only application load balancers give; %s is a network load balancer"},
 	{"CX0669", "extensions/elbv2", "warning", "no listener forwards to %s: composex creates no target group for it and registers no service in it (ECS refuses to register a service in a target group no load balancer uses: compose-x's template for it fails at deploy); add it to a listener's Targets to send it traffic"},
 	{"CX0670", "extensions/elbv2", "warning", "service %s does not listen on %d (its ports and expose: %s); it is registered on the target group's Port, %d, as compose-x does (compose-x registers every member on the group's Port): write Port: %d here to say so"},
+	{"CX0619", "render", "error", "the family name %q becomes the tag composex:family of the family's resources, and %s: rename the family"},
+	{"CX0620", "render", "error", "deploy labels become tags of the ECS service, and %s: change the label"},
+	{"CX0621", "render", "error", "family %s would put %d tags on its ECS service (%d deploy labels and composex:project, composex:family): AWS allows %d a resource; move labels that are not tags to labels:"},
+	{"CX0622", "render", "error", "%s would carry %d tags: AWS allows %d a resource"},
+	{"CX0623", "render", "error", "a tag of %s (%s) that AWS refuses: %s"},
+	{"CX0624", "render", "error", "@loaderDiagnostics"},
+	{"CX0625", "render", "error", "@decodingDiagnostics"},
 }
 
 // retiredCodes are never given to another message.

@@ -60,7 +60,7 @@ var ConversionTable = []KeyRule{
 	{"volumes", Mapped, "named volumes: Amazon EFS (encrypted, kept when the stack is deleted, an access point per volume, IAM and TLS; see Named volumes); `x-efs: false`, tmpfs and anonymous volumes: task storage (lost with the task); bind mounts of files or small directories inside the project: stored in SSM and written by the family's init container; a bind mount of the build context is dropped (the image has the files); the Docker socket, host paths, devices and paths outside the project are refused"},
 	{"deploy", Mapped, "see the deploy.* rows"},
 	{"deploy.replicas", Mapped, "`DesiredCount` (the largest of the family); a service with `x-scaling` has none and starts with max(1, `Range` minimum) tasks (warned when that differs)"},
-	{"deploy.labels", Mapped, "`ecs.task.family`, `ecs.depends.condition`, `ecs.essential`, `ecs.ephemeral.storage` (21-200 GiB: the task's `EphemeralStorage`), `ecs.compute.platform` (`FARGATE` only: `EC2` and `EXTERNAL` are refused); other labels become tags of the ECS service"},
+	{"deploy.labels", Mapped, "`ecs.task.family`, `ecs.depends.condition`, `ecs.essential`, `ecs.ephemeral.storage` (21-200 GiB: the task's `EphemeralStorage`), `ecs.compute.platform` (`FARGATE` only: `EC2` and `EXTERNAL` are refused); other labels become tags of the ECS service (a label AWS would refuse as a tag is an error)"},
 	{"deploy.resources", Mapped, "container `Cpu`/`Memory`/`MemoryReservation`; their sum picks the Fargate task size"},
 	{"deploy.update_config", Mapped, "`DeploymentConfiguration`: circuit breaker with rollback (`failure_action`), `order`, `x-aws-min_percent`/`x-aws-max_percent`"},
 	{"deploy.mode", Ignored, "`global` has no meaning without hosts"},

@@ -349,7 +349,7 @@ func writeJSON(b *bytes.Buffer, n *yaml.Node, indent string) {
 
 func writeJSONString(b *bytes.Buffer, s string) {
 	enc, _ := json.Marshal(s)
-	b.Write(unescapeHTML(enc))
+	b.Write(escapeUnprintableJSON(unescapeHTML(enc)))
 }
 
 // unescapeHTML undoes json.Marshal's escaping of <, > and & for HTML;

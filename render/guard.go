@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -77,6 +78,9 @@ func guardSource(name string, root *yaml.Node) (expansion, Diagnostics) {
 			if n.ShortTag() == "!!float" && isNaNOrInf(n.Value) {
 				report(n, path, "%s is not a number composex can use: give a finite number", n.Value)
 			}
+		}
+		if depth == 1 && n.Kind == yaml.MappingNode && len(path) == 1 {
+			checkNames(path[0], n, report)
 		}
 		seen := map[string]*yaml.Node{}
 		for i, c := range n.Content {
@@ -158,6 +162,38 @@ func firstAlias(n *yaml.Node) int {
 		}
 	}
 	return 0
+}
+
+// composeName is what the compose specification allows as the name of a
+// service, volume, network, secret or config (its schema's
+// patternProperties); docker compose refuses any other name.
+var composeName = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
+
+var namedSections = map[string]string{"services": "service", "volumes": "volume", "networks": "network", "secrets": "secret", "configs": "config"}
+
+// checkNames reports, at its own line, each name of a top-level section
+// that compose refuses (wéb, 服务, "my app"): compose-go says only that the
+// section has additional properties, with no line, in one message for all.
+func checkNames(section string, n *yaml.Node, report func(*yaml.Node, []string, string, ...any)) {
+	kind, ok := namedSections[section]
+	if !ok {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Kind != yaml.ScalarNode || composeName.MatchString(k.Value) || k.Value == "<<" {
+			continue
+		}
+		var bad []string
+		for _, r := range k.Value {
+			if !composeName.MatchString(string(r)) {
+				if q := fmt.Sprintf("%q", string(r)); !slices.Contains(bad, q) {
+					bad = append(bad, q)
+				}
+			}
+		}
+		report(k, []string{section, k.Value}, "the %s name %q has %s: compose allows only the letters a-z and A-Z, digits, '.', '_' and '-' in %s names (docker compose refuses it too); rename the %s", kind, k.Value, strings.Join(bad, ", "), kind, kind)
+	}
 }
 
 func isNaNOrInf(v string) bool {

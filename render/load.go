@@ -33,6 +33,8 @@ type LoadOptions struct {
 	// compose file names lie outside the project directory
 	// (--allow-outside-project); by default such a path is refused.
 	AllowOutsideProject bool
+	// skip is the service keys loadAll sets aside (see loadall.go).
+	skip []string
 }
 
 // Input is a loaded, merged and interpolated compose project plus what is
@@ -97,6 +99,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 	}
 	sources := readSources(files, stdin)
 	expanded, gds := sources.Guard()
+	gds = outsideSetAside(gds, opts.skip)
 	if gds.HasErrors() {
 		return nil, gds
 	}
@@ -110,6 +113,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 		ds.Add(loaderDiagnostic(err, sources))
 		return nil, ds
 	}
+	pruneConfigFiles(details, opts.skip)
 	quoteConfigIntegerKeys(details, sources)
 	sourceless := sourcelessSecrets(sources)
 	if patch := secretsPatch(sources, sourceless); patch != nil {
@@ -141,7 +145,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Input, Diagnostics) {
 	project, err := loadProject(ctx, details, loadOpts, sources)
 	if err != nil {
 		if !typos.HasErrors() || !sameAsTypos(err) {
-			ds.Add(loaderDiagnostic(err, sources))
+			ds.Add(loaderDiagnostics(err, sources)...)
 		}
 		return nil, ds
 	}

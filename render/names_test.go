@@ -184,3 +184,46 @@ func TestECRRepositoryArn(t *testing.T) {
 		}
 	}
 }
+
+// TestCaseOnlyNamesGetDistinctIDsAndLogGroups: my-app and myApp share a
+// logical-ID stem but not their AWS names (CloudWatch log group and ECS
+// family names are case-sensitive), so both render, with distinct logical
+// IDs, log groups, task families and log configurations.
+func TestCaseOnlyNamesGetDistinctIDsAndLogGroups(t *testing.T) {
+	out, _ := mustRender(t, "services:\n  my-app:\n    image: nginx:1.27\n  myApp:\n    image: nginx:1.27\n", Options{})
+	doc := template(t, out)
+	logGroups := map[string]string{}
+	families := map[string]string{}
+	for id, r := range doc["Resources"].(map[string]any) {
+		res := r.(map[string]any)
+		props, _ := res["Properties"].(map[string]any)
+		switch res["Type"] {
+		case "AWS::Logs::LogGroup":
+			name := props["LogGroupName"].(map[string]any)["Fn::Sub"].(string)
+			if other, dup := logGroups[name]; dup {
+				t.Errorf("%s and %s share the log group %s", id, other, name)
+			}
+			logGroups[name] = id
+		case "AWS::ECS::TaskDefinition":
+			name := props["Family"].(map[string]any)["Fn::Sub"].(string)
+			if other, dup := families[name]; dup {
+				t.Errorf("%s and %s share the task family %s", id, other, name)
+			}
+			families[name] = id
+			// The container logs to its own family's group.
+			cd := props["ContainerDefinitions"].([]any)[0].(map[string]any)
+			group := cd["LogConfiguration"].(map[string]any)["Options"].(map[string]any)["awslogs-group"]
+			if ref, ok := group.(map[string]any)["Ref"].(string); !ok || !strings.HasPrefix(ref, strings.TrimSuffix(id, "TaskDefinition")) {
+				t.Errorf("%s logs to %v", id, group)
+			}
+		}
+	}
+	for _, want := range []string{"/ecs/${AWS::StackName}/my-app", "/ecs/${AWS::StackName}/myApp"} {
+		if logGroups[want] == "" {
+			t.Errorf("no log group %s; have %v", want, logGroups)
+		}
+	}
+	if len(families) != 2 {
+		t.Errorf("task families %v, want two", families)
+	}
+}

@@ -120,10 +120,12 @@ func validateKeys(in *Input, exts []Extension) Diagnostics {
 // Render runs load → validate → model → extend → emit and returns the files
 // to write. It never writes: on any error the caller writes nothing.
 func Render(ctx context.Context, opts Options) (*Output, Diagnostics) {
-	in, ds := Load(ctx, opts.Load)
-	if in == nil || ds.HasErrors() {
+	in, ds := loadAll(ctx, opts.Load)
+	if in == nil {
 		return nil, ds
 	}
+	// A project loaded past refused keys still goes through the later
+	// steps, for the other services' problems; it is never written.
 	return RenderInput(in, opts, ds)
 }
 
@@ -139,6 +141,7 @@ func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics)
 		// checks and the core model do not, so one run still reports a
 		// misspelled x- key or a task too large for Fargate.
 		ds = place(salvage(func() Diagnostics { return validateKeys(in, opts.Extensions) }))
+		ds = place(elsewhere(ds, salvage(func() Diagnostics { return Validate(in, opts.Extensions).Errors() })))
 		ds = place(salvage(func() Diagnostics { return coreErrors(in) }))
 		return nil, ds
 	}
@@ -150,6 +153,17 @@ func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics)
 	m, more := BuildModel(in)
 	ds = place(more)
 	if ds.HasErrors() {
+		// The extensions and the template step still report what they
+		// find in the other services (an x- rule, a task past Fargate's
+		// sizes): one run shows every service's problems.
+		ds = place(elsewhere(ds, salvage(func() Diagnostics {
+			var ext Diagnostics
+			for _, e := range opts.Extensions {
+				ext = append(ext, e.Extend(in, m)...)
+			}
+			return ext.Errors()
+		})))
+		ds = place(elsewhere(ds, salvage(func() Diagnostics { _, more := Emit(m); return more.Errors() })))
 		return nil, ds
 	}
 	for _, e := range opts.Extensions {
@@ -184,6 +198,9 @@ func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics)
 	if err != nil {
 		ds.Errorf("", "", "%v", err)
 		return nil, ds
+	}
+	if tags := checkTemplateTags(tree, in.Sources); tags.HasErrors() {
+		return nil, append(ds, tags...)
 	}
 	name := ResourceName(m.Name)
 	layout := opts.Layout
@@ -226,11 +243,8 @@ func RenderInput(in *Input, opts Options, ds Diagnostics) (*Output, Diagnostics)
 // are kept.
 func coreErrors(in *Input) Diagnostics {
 	m, ds := BuildModel(in)
-	if ds.HasErrors() {
-		return ds.Errors()
-	}
-	_, more := Emit(m)
-	return more.Errors()
+	errs := ds.Errors()
+	return append(errs, elsewhere(errs, salvage(func() Diagnostics { _, more := Emit(m); return more.Errors() }))...)
 }
 
 // salvage runs a check on input already known to be wrong; a check that

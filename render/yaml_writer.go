@@ -154,7 +154,7 @@ func (w *yamlWriter) sequence(l []any, indent int) {
 func (w *yamlWriter) scalar(v any, indent int) {
 	switch t := v.(type) {
 	case string:
-		if strings.Contains(t, "\n") && literalSafe(t) {
+		if strings.Contains(t, "\n") && literalSafe(t) && blockSafe(t) {
 			w.literal(t, indent+2)
 			return
 		}

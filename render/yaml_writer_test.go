@@ -94,6 +94,16 @@ func FuzzYAMLWriter(f *testing.F) {
 		enc, _ := json.Marshal(s)
 		var clean string
 		_ = json.Unmarshal(enc, &clean) // the writer sees what encoding/json produced
-		roundTrip(t, Tree{"k": clean, "l": []any{clean}, "m": map[string]any{clean: clean}})
+		tree := Tree{"k": clean, "l": []any{clean}, "m": map[string]any{clean: clean}}
+		roundTrip(t, tree)
+		// The JSON writer escapes the same characters, and reads back.
+		out, _ := EncodeTree(tree, JSON)
+		if r, bad := rawUnprintable(out); bad {
+			t.Fatalf("JSON output carries U+%04X raw: %q", r, out)
+		}
+		var back map[string]any
+		if err := json.Unmarshal(out, &back); err != nil || !reflect.DeepEqual(back, tree) {
+			t.Fatalf("JSON output does not read back (%v): %q", err, out)
+		}
 	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // buildBinary builds composex once per test run into a temporary directory.
@@ -116,9 +119,45 @@ func TestHostileSuite(t *testing.T) {
 					t.Errorf("exit %d but %s was written", code, out)
 				}
 			}
+			if code == 0 {
+				checkWrittenFiles(t, out)
+			}
 			if elapsed > 20*time.Second {
 				t.Errorf("took %v: bounded work means a second or two", elapsed)
 			}
 		})
+	}
+}
+
+// checkWrittenFiles reads back every file a successful case wrote: each
+// template and parameter file parses (YAML as YAML, JSON as JSON), and no
+// character YAML cannot carry (C0 and C1 controls, DEL, U+2028/9, the
+// BOM, U+FFFE/FFFF) is written raw.
+func checkWrittenFiles(t *testing.T, dir string) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(files) == 0 {
+		t.Fatalf("exit 0 but nothing written in %s", dir)
+	}
+	for _, f := range files {
+		body, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if strings.HasSuffix(f, ".json") {
+			err = json.Unmarshal(body, &v)
+		} else {
+			err = yaml.Unmarshal(body, &v)
+		}
+		if err != nil {
+			t.Errorf("%s does not parse: %v", filepath.Base(f), err)
+		}
+		for i, r := range string(body) {
+			if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r >= 0x7f && r <= 0x9f || r == 0x2028 || r == 0x2029 || r == 0xfeff || r == 0xfffe || r == 0xffff {
+				t.Errorf("%s carries U+%04X raw at byte %d", filepath.Base(f), r, i)
+				break
+			}
+		}
 	}
 }

@@ -31,6 +31,10 @@ const subMarker = "ZQ$${AWS::StackName}ZQ$${WebTaskRole.Arn}"
 // ! that makes it literal.
 var liveUserRef = regexp.MustCompile(`ZQ\$?\$\{[^!]`)
 
+// escapedUserRef finds user text escaped for Fn::Sub (${!), which only
+// Fn::Sub undoes: outside one, CloudFormation keeps the !.
+var escapedUserRef = regexp.MustCompile(`ZQ\$?\$\{!`)
+
 // TestNoUserTextLiveInSub renders every example with the marker appended to
 // each string value of its compose file (the values a check refuses with
 // the marker are put back, one located error at a time), in YAML and in
@@ -161,6 +165,7 @@ func TestNoUserTextLiveInSub(t *testing.T) {
 						t.Fatalf("%s: %v", fname, err)
 					}
 					checkSubs(t, fname, "", tree, false)
+					checkLogicalIDs(t, fname, tree)
 					checkRolePolicyNames(t, fname, tree)
 				}
 			}
@@ -175,6 +180,9 @@ func checkSubs(t *testing.T, file, path string, v any, inSub bool) {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, c := range v {
+			if escapedUserRef.MatchString(k) {
+				t.Errorf("%s %s: a key holds user text escaped for Fn::Sub (CloudFormation keeps the !): %q", file, path, k)
+			}
 			if k == "Fn::Sub" {
 				switch s := c.(type) {
 				case string:
@@ -184,6 +192,15 @@ func checkSubs(t *testing.T, file, path string, v any, inSub bool) {
 						checkSubs(t, file, path+"/Fn::Sub", s[0], true)
 					}
 					for _, rest := range s[1:] {
+						// A variable of the Sub named by user text would
+						// make that text a live ${name}.
+						if vars, ok := rest.(map[string]any); ok {
+							for name := range vars {
+								if strings.Contains(name, "ZQ") {
+									t.Errorf("%s %s: an Fn::Sub variable is named by user text: %q", file, path, name)
+								}
+							}
+						}
 						checkSubs(t, file, path+"/Fn::Sub/vars", rest, false)
 					}
 				}
@@ -200,36 +217,62 @@ func checkSubs(t *testing.T, file, path string, v any, inSub bool) {
 			if loc := liveUserRef.FindStringIndex(v); loc != nil {
 				t.Errorf("%s %s: user text is a live reference inside Fn::Sub: %q", file, path, v)
 			}
-		} else if strings.Contains(v, "ZQ${!") {
+		} else if escapedUserRef.MatchString(v) {
 			t.Errorf("%s %s: user text escaped for Fn::Sub outside of one (CloudFormation keeps the !): %q", file, path, v)
 		}
 	}
 }
 
-// userStrings lists the string values of a compose document (mapping values
-// and sequence items, not keys), the texts a user controls.
+// userStrings lists the texts a user controls in a compose document: the
+// string values (mapping values and sequence items) and the keys the user
+// names, rather than compose or composex (environment variable names,
+// label keys: they end up as keys of the task definition, of the agent's
+// configuration, of tags).
 func userStrings(n *yaml.Node) []*yaml.Node {
 	var out []*yaml.Node
-	var walk func(n *yaml.Node, isKey bool)
-	walk = func(n *yaml.Node, isKey bool) {
+	var walk func(n *yaml.Node, isKey bool, parent string)
+	walk = func(n *yaml.Node, isKey bool, parent string) {
 		switch n.Kind {
 		case yaml.DocumentNode, yaml.SequenceNode:
 			for _, c := range n.Content {
-				walk(c, false)
+				walk(c, false, "")
 			}
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
-				walk(n.Content[i], true)
-				walk(n.Content[i+1], false)
+				walk(n.Content[i], true, parent)
+				walk(n.Content[i+1], false, n.Content[i].Value)
 			}
 		case yaml.ScalarNode:
-			if !isKey && n.Tag == "!!str" {
+			if n.Tag == "!!str" && (!isKey || userKeyed[parent]) {
 				out = append(out, n)
 			}
 		}
 	}
-	walk(n, false)
+	walk(n, false, "")
 	return out
+}
+
+// userKeyed are the compose keys whose mapping keys the user names.
+var userKeyed = map[string]bool{"environment": true, "labels": true}
+
+// logicalID is what CloudFormation allows as a logical ID: user text that
+// becomes one (a service, topic or load balancer name) is reduced to it,
+// so no ${ can survive there.
+var logicalID = regexp.MustCompile(`^[A-Za-z0-9]{1,255}$`)
+
+// checkLogicalIDs: every logical ID of a template is alphanumeric, and no
+// key anywhere holds the marker escaped for an Fn::Sub it is not in.
+func checkLogicalIDs(t *testing.T, file string, tree any) {
+	t.Helper()
+	doc, _ := tree.(map[string]any)
+	for _, section := range []string{"Resources", "Parameters", "Outputs", "Conditions", "Mappings"} {
+		m, _ := doc[section].(map[string]any)
+		for id := range m {
+			if !logicalID.MatchString(id) {
+				t.Errorf("%s %s: logical ID %q is not alphanumeric", file, section, id)
+			}
+		}
+	}
 }
 
 // pairNodes pairs the scalars of two documents of the same shape.
