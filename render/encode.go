@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"runtime"
 	"sort"
@@ -46,21 +47,18 @@ func Encode(t *cloudformation.Template, format Format) ([]byte, error) {
 //
 // goformation's own Template.JSON() does the first fix too, but it also
 // evaluates Fn::Equals, Fn::Join or Fn::Select of literals, marshals the
-// template twice and re-parses it; decoding here is exact and linear.
+// template twice and re-parses it. The tree is built from the structs
+// directly (treeOf), giving what encoding/json's round trip gives.
 func TemplateTree(t *cloudformation.Template) (Tree, error) {
-	// Resources are independent of each other: they are encoded and decoded
-	// in parallel, the rest of the template (small) on its own.
+	// Resources are independent of each other: they are built in
+	// parallel, the rest of the template (small) on its own.
 	skeleton := *t
 	skeleton.Resources = cloudformation.Resources{}
-	raw, err := json.Marshal(&skeleton)
+	top, err := treeOf(reflect.ValueOf(&skeleton))
 	if err != nil {
 		return nil, fmt.Errorf("encoding template: %w", err)
 	}
-	tree, err := decodeJSON(raw)
-	if err != nil {
-		return nil, fmt.Errorf("reading template back: %w", err)
-	}
-	tree = decodeIntrinsics(tree).(map[string]any)
+	tree := top.(map[string]any)
 	ids := make([]string, 0, len(t.Resources))
 	for id := range t.Resources {
 		ids = append(ids, id)
@@ -68,14 +66,7 @@ func TemplateTree(t *cloudformation.Template) (Tree, error) {
 	decoded := make([]any, len(ids))
 	errs := make([]error, len(ids))
 	parallel(len(ids), func(i int) {
-		raw, err := json.Marshal(t.Resources[ids[i]])
-		if err == nil {
-			var r Tree
-			if r, err = decodeJSON(raw); err == nil {
-				decoded[i] = decodeIntrinsics(r)
-			}
-		}
-		errs[i] = err
+		decoded[i], errs[i] = treeOf(reflect.ValueOf(t.Resources[ids[i]]))
 	})
 	resources := make(map[string]any, len(ids))
 	for i, id := range ids {
@@ -107,14 +98,6 @@ func parallel(n int, do func(i int)) {
 		}()
 	}
 	wg.Wait()
-}
-
-func decodeJSON(raw []byte) (Tree, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var tree Tree
-	err := dec.Decode(&tree)
-	return tree, err
 }
 
 // decodeIntrinsics replaces every string that is a goformation-encoded
