@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -199,5 +200,61 @@ func TestTreeOfErrorsAsJSON(t *testing.T) {
 	_, gerr := TemplateTree(tpl)
 	if werr == nil || gerr == nil || werr.Error() != gerr.Error() {
 		t.Errorf("encoding/json: %v; TemplateTree: %v", werr, gerr)
+	}
+}
+
+// TestIntrinsicKeys: a user's string that happens to be base64 of a
+// one-key JSON object is an intrinsic only when the key is one.
+func TestIntrinsicKeys(t *testing.T) {
+	for raw, want := range map[string]bool{`{ "Ref": "A" }`: true, `{ "Condition": "C" }`: true, `{ "Fn::Sub" : "x" }`: true,
+		`{ "Foo": "A" }`: false, `{ "Fn:Sub": "A" }`: false, `{ "ref": "A" }`: false} {
+		if _, got := intrinsic(base64.StdEncoding.EncodeToString([]byte(raw))); got != want {
+			t.Errorf("%s: intrinsic %v, want %v", raw, got, want)
+		}
+	}
+}
+
+// TestCommonIntrinsicIsJSON: the intrinsics read without a JSON decoder
+// read as the decoder reads them, and what the shortcut cannot read
+// exactly (surrogates, raw control characters, invalid UTF-8, numbers,
+// nested lists, other spacing) is left to it.
+func TestCommonIntrinsicIsJSON(t *testing.T) {
+	names := []string{"Api", "AWS::Region", "a.b-c_d:e", "", " sp ace ", `q"uote`, `back\slash`, "é", "<&>", "tab\t",
+		"x\", \"y", "eyJSZWYiOiAiQSJ9", "line\nbreak\r\n", "\u2028\u2029\ufeff", "\x00\x1f\x7f", "bad \xff", "😀", "a/b"}
+	var raws []string
+	for _, n := range names {
+		raws = append(raws, cloudformation.Ref(n), cloudformation.Sub(n), cloudformation.Sub("${"+n+"}-x\n"), cloudformation.ImportValue(n),
+			cloudformation.If("Cond", n, "b"), cloudformation.Equals(n, ""), cloudformation.Join(",", []string{n, "b"}), cloudformation.Select(0, []string{n}))
+		for _, a := range names {
+			raws = append(raws, cloudformation.GetAtt(n, a))
+		}
+	}
+	for _, raw := range []string{`{ "Ref": "a\u00e9\u0041" }`, `{ "Ref": "\ud83d\ude00" }`, `{ "Ref": "\q" }`, `{ "Ref": "\u12" }`, `{"Ref": "a"}`,
+		`{ "Fn::If" : [ "a", "b" ] } `, `{ "Ref": "a", "Ref": "b" }`, `{ "Fn::If" : [ ] }`, `{ "Ref": "a\/b\b\f" }`, `{ "Ref": "\uD800" }`,
+		"{ \"Ref\": \"raw\ttab\" }", "{ \"Ref\": \"esc\\n raw\ttab\" }", "{ \"Ref\": \"esc\\n bad \xff\" }", `{ "Ref": "a" }trailing`} {
+		raws = append(raws, base64.StdEncoding.EncodeToString([]byte(raw)))
+	}
+	short := 0
+	for _, enc := range raws {
+		raw, err := base64.StdEncoding.DecodeString(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := commonIntrinsic(raw)
+		if !ok {
+			continue
+		}
+		short++
+		var want map[string]any
+		if err := json.Unmarshal(raw, &want); err != nil {
+			t.Errorf("%s: read without the decoder, which refuses it: %v", raw, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: read as %#v, the decoder reads %#v", raw, got, want)
+		}
+	}
+	if short < len(raws)/2 {
+		t.Errorf("only %d of %d intrinsics read without the decoder", short, len(raws))
 	}
 }
