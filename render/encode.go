@@ -60,6 +60,7 @@ func TemplateTree(t *cloudformation.Template) (Tree, error) {
 		return nil, fmt.Errorf("encoding template: %w", err)
 	}
 	tree := top.(map[string]any)
+	lists := listParameters(tree)
 	ids := make([]string, 0, len(t.Resources))
 	for id := range t.Resources {
 		ids = append(ids, id)
@@ -67,7 +68,8 @@ func TemplateTree(t *cloudformation.Template) (Tree, error) {
 	decoded := make([]any, len(ids))
 	errs := make([]error, len(ids))
 	parallel(len(ids), func(i int) {
-		decoded[i], errs[i] = treeOf(reflect.ValueOf(t.Resources[ids[i]]))
+		r, err := treeOf(reflect.ValueOf(t.Resources[ids[i]]))
+		decoded[i], errs[i] = fixListRefs(r, lists), err
 	})
 	resources := make(map[string]any, len(ids))
 	for i, id := range ids {
@@ -76,8 +78,8 @@ func TemplateTree(t *cloudformation.Template) (Tree, error) {
 		}
 		resources[id] = decoded[i]
 	}
+	fixListRefs(tree, lists) // the resources' own are fixed above
 	tree["Resources"] = resources
-	fixListRefs(tree, listParameters(tree))
 	return tree, nil
 }
 

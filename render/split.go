@@ -420,13 +420,17 @@ func isListType(def any) bool {
 	return strings.HasPrefix(t, "List<") || t == "CommaDelimitedList"
 }
 
-// rewriteResource rewrites the references of one resource for its template.
+// rewriteResource rewrites the references of one resource for its
+// template. Like rewrite, it changes the resource in place: every value of
+// the tree has one place in it (TemplateTree builds each anew), so no
+// other template sees the change, and copying every map and list was half
+// of the split.
 func (s *splitter) rewriteResource(r any, g *group) any {
 	res, ok := r.(map[string]any)
 	if !ok {
 		return r
 	}
-	out := map[string]any{}
+	out := res
 	for k, v := range res {
 		switch k {
 		case "DependsOn":
@@ -447,6 +451,8 @@ func (s *splitter) rewriteResource(r any, g *group) any {
 			}
 			if len(keep) > 0 {
 				out[k] = dedupe(keep)
+			} else {
+				delete(out, k)
 			}
 		case "Condition":
 			if g != nil {
@@ -511,17 +517,15 @@ func (s *splitter) rewrite(v any, g *group) any {
 				s.needCondition(g, fmt.Sprint(ifs[0]))
 			}
 		}
-		out := map[string]any{}
 		for k, c := range t {
-			out[k] = s.rewrite(c, g)
+			t[k] = s.rewrite(c, g) // in place: see rewriteResource
 		}
-		return out
+		return t
 	case []any:
-		out := make([]any, len(t))
 		for i, c := range t {
-			out[i] = s.rewrite(c, g)
+			t[i] = s.rewrite(c, g)
 		}
-		return out
+		return t
 	}
 	return v
 }
