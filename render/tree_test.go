@@ -258,3 +258,20 @@ func TestCommonIntrinsicIsJSON(t *testing.T) {
 		t.Errorf("only %d of %d intrinsics read without the decoder", short, len(raws))
 	}
 }
+
+// TestCountSizedIsCount: the size Arrange takes from the resources'
+// measured sizes is the size Count measures, on a rendered template with
+// every kind of top-level section.
+func TestCountSizedIsCount(t *testing.T) {
+	out, _ := mustRender(t, `services:
+  web:
+    image: nginx:1.27
+    ports: ["80:80"]
+  api: {image: nginx:1.27}
+`, Options{})
+	tree := template(t, out)
+	tree["Outputs"] = map[string]any{"O": map[string]any{"Value": "x"}}
+	if got, want := countSized(tree, resourceSizes(tree)), Count(tree); got != want {
+		t.Errorf("countSized = %v, Count = %v", got, want)
+	}
+}
