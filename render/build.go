@@ -114,6 +114,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 		wireDependencies(in, f, &ds)
 		m.Families = append(m.Families, f)
 	}
+	m.indexFamilies() // the families and their services are final
 	addSecretParameters(m, secrets)
 	xrefs.addParameters(m)
 	familyDependencies(m, &ds)

@@ -102,5 +102,8 @@ networks:
 		if got := NetworkAliases(p, tt.name); !reflect.DeepEqual(got, tt.aliases) {
 			t.Errorf("NetworkAliases(%s) = %v, want %v", tt.name, got, tt.aliases)
 		}
+		if got := AllNetworkAliases(p)[tt.name]; !reflect.DeepEqual(got, tt.aliases) {
+			t.Errorf("AllNetworkAliases(p)[%s] = %v, want %v", tt.name, got, tt.aliases)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"runtime"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"gopkg.in/yaml.v3"
@@ -46,21 +48,19 @@ func Encode(t *cloudformation.Template, format Format) ([]byte, error) {
 //
 // goformation's own Template.JSON() does the first fix too, but it also
 // evaluates Fn::Equals, Fn::Join or Fn::Select of literals, marshals the
-// template twice and re-parses it; decoding here is exact and linear.
+// template twice and re-parses it. The tree is built from the structs
+// directly (treeOf), giving what encoding/json's round trip gives.
 func TemplateTree(t *cloudformation.Template) (Tree, error) {
-	// Resources are independent of each other: they are encoded and decoded
-	// in parallel, the rest of the template (small) on its own.
+	// Resources are independent of each other: they are built in
+	// parallel, the rest of the template (small) on its own.
 	skeleton := *t
 	skeleton.Resources = cloudformation.Resources{}
-	raw, err := json.Marshal(&skeleton)
+	top, err := treeOf(reflect.ValueOf(&skeleton))
 	if err != nil {
 		return nil, fmt.Errorf("encoding template: %w", err)
 	}
-	tree, err := decodeJSON(raw)
-	if err != nil {
-		return nil, fmt.Errorf("reading template back: %w", err)
-	}
-	tree = decodeIntrinsics(tree).(map[string]any)
+	tree := top.(map[string]any)
+	lists := listParameters(tree)
 	ids := make([]string, 0, len(t.Resources))
 	for id := range t.Resources {
 		ids = append(ids, id)
@@ -68,14 +68,8 @@ func TemplateTree(t *cloudformation.Template) (Tree, error) {
 	decoded := make([]any, len(ids))
 	errs := make([]error, len(ids))
 	parallel(len(ids), func(i int) {
-		raw, err := json.Marshal(t.Resources[ids[i]])
-		if err == nil {
-			var r Tree
-			if r, err = decodeJSON(raw); err == nil {
-				decoded[i] = decodeIntrinsics(r)
-			}
-		}
-		errs[i] = err
+		r, err := treeOf(reflect.ValueOf(t.Resources[ids[i]]))
+		decoded[i], errs[i] = fixListRefs(r, lists), err
 	})
 	resources := make(map[string]any, len(ids))
 	for i, id := range ids {
@@ -84,8 +78,8 @@ func TemplateTree(t *cloudformation.Template) (Tree, error) {
 		}
 		resources[id] = decoded[i]
 	}
+	fixListRefs(tree, lists) // the resources' own are fixed above
 	tree["Resources"] = resources
-	fixListRefs(tree, listParameters(tree))
 	return tree, nil
 }
 
@@ -107,14 +101,6 @@ func parallel(n int, do func(i int)) {
 		}()
 	}
 	wg.Wait()
-}
-
-func decodeJSON(raw []byte) (Tree, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var tree Tree
-	err := dec.Decode(&tree)
-	return tree, err
 }
 
 // decodeIntrinsics replaces every string that is a goformation-encoded
@@ -149,9 +135,11 @@ func intrinsic(s string) (map[string]any, bool) {
 	if err != nil || len(raw) == 0 || raw[0] != '{' {
 		return nil, false
 	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil || len(m) != 1 {
-		return nil, false
+	m, ok := commonIntrinsic(raw)
+	if !ok {
+		if err := json.Unmarshal(raw, &m); err != nil || len(m) != 1 {
+			return nil, false
+		}
 	}
 	for k := range m {
 		if k != "Ref" && k != "Condition" && !strings.HasPrefix(k, "Fn::") {
@@ -159,6 +147,145 @@ func intrinsic(s string) (map[string]any, bool) {
 		}
 	}
 	return m, true
+}
+
+// commonIntrinsic reads an intrinsic as goformation writes it, without a
+// JSON decoder (which was a third of building the tree): one key, its
+// value a string or a list of strings, written with goformation's spacing
+// ({ "Ref": "X" }, { "Fn::If" : [ "C", "a", "b" ] }). Anything else (a
+// number, a nested list, an escape it does not know, other spacing)
+// returns false and is decoded as JSON; TestCommonIntrinsicIsJSON holds
+// both to one answer.
+func commonIntrinsic(raw []byte) (map[string]any, bool) {
+	r := intrinsicReader{raw: raw}
+	if !r.skip("{ ") {
+		return nil, false
+	}
+	key, ok := r.str()
+	if !ok || !(r.skip(" : ") || r.skip(": ")) {
+		return nil, false
+	}
+	var val any
+	if r.skip("[ ") {
+		var list []any
+		for {
+			s, ok := r.str()
+			if !ok {
+				return nil, false
+			}
+			list = append(list, s)
+			if r.skip(" ]") {
+				break
+			}
+			if !r.skip(", ") {
+				return nil, false
+			}
+		}
+		val = list
+	} else if val, ok = r.str(); !ok {
+		return nil, false
+	}
+	if !r.skip(" }") || r.i != len(raw) {
+		return nil, false
+	}
+	return map[string]any{key: val}, true
+}
+
+type intrinsicReader struct {
+	raw []byte
+	i   int
+}
+
+func (r *intrinsicReader) skip(lit string) bool {
+	if len(r.raw)-r.i >= len(lit) && string(r.raw[r.i:r.i+len(lit)]) == lit {
+		r.i += len(lit)
+		return true
+	}
+	return false
+}
+
+// str reads a JSON string as encoding/json reads it, for the escapes
+// encoding/json writes; a \u escape of a surrogate, a raw control
+// character or invalid UTF-8 returns false (the decoder has its own
+// rules for those).
+func (r *intrinsicReader) str() (string, bool) {
+	if r.i >= len(r.raw) || r.raw[r.i] != '"' {
+		return "", false
+	}
+	start := r.i + 1
+	j := start
+	for j < len(r.raw) && r.raw[j] != '"' && r.raw[j] != '\\' {
+		j++
+	}
+	if j < len(r.raw) && r.raw[j] == '"' { // no escape: the text itself
+		s := r.raw[start:j]
+		if !plainText(s) {
+			return "", false
+		}
+		r.i = j + 1
+		return string(s), true
+	}
+	var b []byte
+	b = append(b, r.raw[start:j]...)
+	for j < len(r.raw) {
+		c := r.raw[j]
+		switch {
+		case c == '"':
+			if !utf8.Valid(b) {
+				return "", false
+			}
+			r.i = j + 1
+			return string(b), true
+		case c < 0x20:
+			return "", false
+		case c != '\\':
+			b = append(b, c)
+			j++
+			continue
+		}
+		if j+1 >= len(r.raw) {
+			return "", false
+		}
+		switch e := r.raw[j+1]; e {
+		case '"', '\\', '/':
+			b = append(b, e)
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			if j+6 > len(r.raw) {
+				return "", false
+			}
+			n, err := strconv.ParseUint(string(r.raw[j+2:j+6]), 16, 32)
+			if err != nil || (n >= 0xd800 && n < 0xe000) {
+				return "", false
+			}
+			b = utf8.AppendRune(b, rune(n))
+			j += 4
+		default:
+			return "", false
+		}
+		j += 2
+	}
+	return "", false
+}
+
+// plainText reports whether s is valid UTF-8 without raw control
+// characters below U+0020 (an escape writes those; JSON forbids them raw).
+func plainText(s []byte) bool {
+	for _, c := range s {
+		if c < 0x20 {
+			return false
+		}
+	}
+	return utf8.Valid(s)
 }
 
 // EncodeTree writes a Tree as YAML or JSON: keys sorted, each resource's

@@ -36,6 +36,8 @@ type Model struct {
 	// gave storage that outlives the task (extensions/efs); the others stay
 	// task storage, which the core warns about.
 	PersistentVolumes map[string]bool
+
+	famIndex *familyIndex // FamiliesOf's table (familyindex.go)
 }
 
 // Parameter is a template parameter; Default nil means it must be given.
@@ -385,14 +387,5 @@ func (m *Model) Family(name string) *Family {
 
 // FamiliesOf returns the families a compose service runs in.
 func (m *Model) FamiliesOf(service string) []*Family {
-	var out []*Family
-	for _, f := range m.Families {
-		for _, s := range f.Services {
-			if s.Name == service {
-				out = append(out, f)
-				break
-			}
-		}
-	}
-	return out
+	return m.familiesOfIndexed(service) // familyindex.go
 }

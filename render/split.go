@@ -104,14 +104,53 @@ func (c Limits) String() string {
 // (or is asked for), else a root and nested stacks grouping whole families.
 func Arrange(tree Tree, m *Model, layout Layout, name string, format Format) ([]Stack, error) {
 	root := Stack{File: name + "." + string(format), Tree: tree}
-	c := Count(tree)
+	sizes := resourceSizes(tree)
+	c := countSized(tree, sizes)
 	switch {
 	case layout == LayoutSingle && !c.Within(CloudFormationLimits):
 		return nil, fmt.Errorf("the template has %s; CloudFormation allows %s in one template: use --layout auto or nested", c, CloudFormationLimits)
 	case layout == LayoutSingle, layout != LayoutNested && c.Within(Headroom):
 		return []Stack{root}, nil
 	}
-	return split(tree, m, name, format)
+	return split(tree, m, name, format, sizes)
+}
+
+// resourceSizes is jsonSize of each resource, by logical ID, measured in
+// parallel: the split weighs each family by them, and the template's own
+// size is their sum plus the rest (countSized), so each resource is
+// measured once.
+func resourceSizes(tree Tree) map[string]int {
+	resources, _ := tree["Resources"].(map[string]any)
+	ids := make([]string, 0, len(resources))
+	for id := range resources {
+		ids = append(ids, id)
+	}
+	n := make([]int, len(ids))
+	parallel(len(ids), func(i int) { n[i] = jsonSize(resources[ids[i]]) })
+	out := make(map[string]int, len(ids))
+	for i, id := range ids {
+		out[id] = n[i]
+	}
+	return out
+}
+
+// countSized is Count(tree), with the resources' sizes already measured.
+func countSized(tree Tree, sizes map[string]int) Limits {
+	n := func(k string) int { m, _ := tree[k].(map[string]any); return len(m) }
+	c := Limits{Resources: n("Resources"), Parameters: n("Parameters"), Outputs: n("Outputs"), Bytes: 2}
+	for k, v := range tree {
+		c.Bytes += len(k) + 4
+		resources, ok := v.(map[string]any)
+		if k != "Resources" || !ok {
+			c.Bytes += jsonSize(v)
+			continue
+		}
+		c.Bytes += 2
+		for id := range resources {
+			c.Bytes += len(id) + 4 + sizes[id]
+		}
+	}
+	return c
 }
 
 // splitter moves families' resources into nested stacks and rewrites every
@@ -141,7 +180,7 @@ type group struct {
 	reads     map[string]bool // other stacks whose outputs it takes
 }
 
-func split(tree Tree, m *Model, name string, format Format) ([]Stack, error) {
+func split(tree Tree, m *Model, name string, format Format, sizes map[string]int) ([]Stack, error) {
 	s := &splitter{root: tree, groupOf: map[string]*group{}, format: format, name: name}
 	s.resources, _ = tree["Resources"].(map[string]any)
 	s.params, _ = tree["Parameters"].(map[string]any)
@@ -168,7 +207,7 @@ func split(tree Tree, m *Model, name string, format Format) ([]Stack, error) {
 		}
 		refs := map[string]bool{}
 		for _, id := range ids {
-			size.Bytes += jsonSize(s.resources[id])
+			size.Bytes += sizes[id]
 			for _, ref := range s.references(s.resources[id]) {
 				if target, _, _ := strings.Cut(ref, "."); !own[target] && !strings.HasPrefix(target, "AWS::") {
 					refs[ref] = true
@@ -205,11 +244,13 @@ func split(tree Tree, m *Model, name string, format Format) ([]Stack, error) {
 			s.groupOf[id] = cur
 		}
 	}
+	stackIDs := map[string]bool{} // the IDs given so far (a scan of the groups per group was quadratic)
 	for _, g := range s.groups {
 		g.id = nestedStackID(g.families, func(id string) bool {
 			_, ok := s.resources[id]
-			return ok || s.groupByID(id)
+			return ok || stackIDs[id]
 		})
+		stackIDs[g.id] = true
 	}
 	for _, g := range s.groups {
 		for id, r := range g.resources {
@@ -248,16 +289,6 @@ func split(tree Tree, m *Model, name string, format Format) ([]Stack, error) {
 
 func (s *splitter) childFile(g *group) string {
 	return fmt.Sprintf("%s-%s.%s", s.name, nestedStackFile(g.families), s.format)
-}
-
-// groupByID says whether a nested stack already has the logical ID id.
-func (s *splitter) groupByID(id string) bool {
-	for _, g := range s.groups {
-		if g.id == id {
-			return true
-		}
-	}
-	return false
 }
 
 // familiesInOrder sorts families so that each comes after those its
@@ -420,13 +451,17 @@ func isListType(def any) bool {
 	return strings.HasPrefix(t, "List<") || t == "CommaDelimitedList"
 }
 
-// rewriteResource rewrites the references of one resource for its template.
+// rewriteResource rewrites the references of one resource for its
+// template. Like rewrite, it changes the resource in place: every value of
+// the tree has one place in it (TemplateTree builds each anew), so no
+// other template sees the change, and copying every map and list was half
+// of the split.
 func (s *splitter) rewriteResource(r any, g *group) any {
 	res, ok := r.(map[string]any)
 	if !ok {
 		return r
 	}
-	out := map[string]any{}
+	out := res
 	for k, v := range res {
 		switch k {
 		case "DependsOn":
@@ -447,6 +482,8 @@ func (s *splitter) rewriteResource(r any, g *group) any {
 			}
 			if len(keep) > 0 {
 				out[k] = dedupe(keep)
+			} else {
+				delete(out, k)
 			}
 		case "Condition":
 			if g != nil {
@@ -511,17 +548,15 @@ func (s *splitter) rewrite(v any, g *group) any {
 				s.needCondition(g, fmt.Sprint(ifs[0]))
 			}
 		}
-		out := map[string]any{}
 		for k, c := range t {
-			out[k] = s.rewrite(c, g)
+			t[k] = s.rewrite(c, g) // in place: see rewriteResource
 		}
-		return out
+		return t
 	case []any:
-		out := make([]any, len(t))
 		for i, c := range t {
-			out[i] = s.rewrite(c, g)
+			t[i] = s.rewrite(c, g)
 		}
-		return out
+		return t
 	}
 	return v
 }
@@ -645,6 +680,16 @@ func (s *splitter) pruneRootParameters() {
 			usedByRoot[ref] = true
 		}
 	}
+	// The stacks that use each parameter, from one pass over the stacks
+	// (asking every stack about every parameter was quadratic).
+	users := map[string][]*group{}
+	for _, g := range s.groups {
+		for name := range g.params {
+			if _, root := s.params[name]; root && len(users[name]) < 2 {
+				users[name] = append(users[name], g)
+			}
+		}
+	}
 	for name, def := range s.params {
 		if usedByRoot[name] {
 			continue
@@ -652,16 +697,10 @@ func (s *splitter) pruneRootParameters() {
 		if _, hasDefault := def.(map[string]any)["Default"]; !hasDefault {
 			continue
 		}
-		var users []*group
-		for _, g := range s.groups {
-			if _, ok := g.params[name]; ok {
-				users = append(users, g)
-			}
-		}
-		if len(users) != 1 {
+		if len(users[name]) != 1 {
 			continue
 		}
-		g := users[0]
+		g := users[name][0]
 		g.params[name] = def
 		delete(g.values, name)
 		delete(s.params, name)

@@ -64,12 +64,40 @@ func (w *yamlWriter) mapping(m map[string]any, indent int, kind mapKind) {
 	if kind == resourceMap {
 		sort.SliceStable(keys, func(i, j int) bool { return keys[i] == "Type" && keys[j] != "Type" })
 	}
+	if kind == resourcesMap && len(keys) >= parallelResources {
+		w.resources(m, keys, indent)
+		return
+	}
 	for i, k := range keys {
 		if i > 0 {
 			w.indent(indent)
 		}
 		w.key(k, indent)
 		w.value(m[k], indent, kind.child(k))
+	}
+}
+
+// parallelResources is how many resources a template needs before its
+// resources are written in parallel (below it, the goroutines cost more
+// than they save).
+var parallelResources = 64
+
+// resources writes a template's resources as mapping does, each resource
+// by its own writer on as many CPUs as there are, then in key order: the
+// bytes are the serial writer's.
+func (w *yamlWriter) resources(m map[string]any, keys []string, indent int) {
+	chunks := make([]string, len(keys))
+	parallel(len(keys), func(i int) {
+		var c yamlWriter
+		c.key(keys[i], indent)
+		c.value(m[keys[i]], indent, resourceMap)
+		chunks[i] = c.b.String()
+	})
+	for i, c := range chunks {
+		if i > 0 {
+			w.indent(indent)
+		}
+		w.b.WriteString(c)
 	}
 }
 

@@ -1,8 +1,12 @@
 package render
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"math"
 	"reflect"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -106,4 +110,26 @@ func FuzzYAMLWriter(f *testing.F) {
 			t.Fatalf("JSON output does not read back (%v): %q", err, out)
 		}
 	})
+}
+
+// TestYAMLWriterParallelIsSerial: a template with enough resources to be
+// written in parallel is written byte for byte as the serial writer
+// writes it, whatever the number of CPUs (tricky strings and long keys
+// included, which the writer measures by its own length).
+func TestYAMLWriterParallelIsSerial(t *testing.T) {
+	resources := map[string]any{}
+	for i := 0; i < 3*parallelResources; i++ {
+		s := trickyStrings[i%len(trickyStrings)]
+		resources[fmt.Sprintf("R%03d", i)] = map[string]any{"Type": "AWS::X::Y", "DependsOn": []any{"A"}, "Properties": map[string]any{
+			"S": s, "L": []any{s, map[string]any{s: json.Number("1")}}, strings.Repeat("k", 1100): "long key", "E": map[string]any{}}}
+	}
+	resources["Empty"] = map[string]any{}
+	tree := Tree{"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources, "Outputs": map[string]any{"O": map[string]any{"Value": "v"}}}
+	parallelOut := writeYAML(tree)
+	defer func(n int) { parallelResources = n }(parallelResources)
+	parallelResources = math.MaxInt
+	if serial := writeYAML(tree); !bytes.Equal(parallelOut, serial) {
+		t.Errorf("the parallel writer differs from the serial one:\n%s\n---\n%s", parallelOut, serial)
+	}
+	roundTrip(t, tree)
 }

@@ -51,27 +51,35 @@ func composexEndToEnd(b testing.TB, file, out string) {
 // alone) and composex's time per service (the growth check reads it).
 // Allocations are those of both sides together. Each side runs with the
 // collector setting of its own process: compose-go's default, composex's
-// render.GCPercent.
+// render.GCPercent. On a shared machine wall time follows the other
+// processes; each side's CPU time (all threads, the collector's included)
+// is reported too, with its ratio and composex's CPU per service.
 func BenchmarkPaired(b *testing.B) {
 	for _, n := range pairedSizes {
 		file := writeProject(b, n)
 		dir := b.TempDir()
 		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
-			var stock, ours time.Duration
+			var stock, ours, stockCPU, oursCPU time.Duration
 			for i := 0; i < b.N; i++ {
-				t0 := time.Now()
+				t0, c0 := time.Now(), processCPU()
 				stockLoad(b, file)
-				t1 := time.Now()
+				t1, c1 := time.Now(), processCPU()
 				composexEndToEnd(b, file, filepath.Join(dir, fmt.Sprint(i)))
-				t2 := time.Now()
+				t2, c2 := time.Now(), processCPU()
 				stock += t1.Sub(t0)
 				ours += t2.Sub(t1)
+				stockCPU += c1 - c0
+				oursCPU += c2 - c1
 			}
 			b.ReportMetric(float64(stock.Milliseconds())/float64(b.N), "composego-ms/op")
 			b.ReportMetric(float64(ours.Milliseconds())/float64(b.N), "composex-ms/op")
 			b.ReportMetric(float64(ours)/float64(stock), "ratio")
 			b.ReportMetric(float64(ours.Microseconds())/1000/float64(b.N)/float64(n), "composex-ms/service")
+			if stockCPU > 0 {
+				b.ReportMetric(float64(oursCPU)/float64(stockCPU), "cpu-ratio")
+				b.ReportMetric(float64(oursCPU.Microseconds())/1000/float64(b.N)/float64(n), "composex-cpu-ms/service")
+			}
 		})
 	}
 }

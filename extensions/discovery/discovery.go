@@ -135,8 +135,8 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 		names []string
 	}
 	var servers []server
-	clientOf := map[string]bool{} // families that can reach a server
 	x := newNetIndex(p, m)
+	aliases := render.AllNetworkAliases(p)
 	for _, o := range slices.Sorted(maps.Keys(p.Services)) {
 		if render.NetworkOwner(p, o) != o {
 			continue
@@ -147,22 +147,13 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 			continue
 		}
 		if len(ports) == 0 {
-			if udpOnly(p, x, o) && reachedByOthers(x, m, o, fams) {
+			if udpOnly(p, x, o) && x.reachedByOthers(o, fams) {
 				ds.Warnf(o, render.ServicePath(o), "%s declares UDP ports only: its peers get a security group path to them but no name, because ECS Service Connect proxies TCP only; register it in Cloud Map (x-network.x-cloudmap) for a DNS name", o)
 			}
 			continue
 		}
-		var callers []*render.Family
-		for _, g := range m.Families {
-			if slices.Contains(fams, g) {
-				continue
-			}
-			if x.familyReaches(g, o) {
-				callers = append(callers, g)
-			}
-		}
-		if len(callers) == 0 {
-			continue
+		if !x.reachedByOthers(o, fams) {
+			continue // no caller
 		}
 		if len(fams) > 1 {
 			ds.Warnf(o, render.ServicePath(o), "%s runs in several families (%s), so its name cannot point at one ECS service: it gets no Service Connect name; other services reach it by the names of each family's own services", o, familyList(fams))
@@ -173,14 +164,13 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 			ds.Warnf(o, render.ServicePath(o, "x-ecs", "OperatingSystemFamily"), "ECS Service Connect does not run Windows containers, so %s gets no name that other services could resolve", o)
 			continue
 		}
-		for _, g := range callers {
-			clientOf[g.Name] = true
-		}
+		x.serve(o, f) // every family that reaches o but f is its client
 		if explicitFam[f.Name] {
 			continue // its own Service Connect settings say what it offers
 		}
-		servers = append(servers, server{owner: o, fam: f, ports: ports, names: namesOf(p, o, table)})
+		servers = append(servers, server{owner: o, fam: f, ports: ports, names: namesOf(o, table, aliases)})
 	}
+	clientOf := x.clients() // families that can reach a server
 
 	entries := map[string][]ecs.Service_ServiceConnectService{}
 	for _, s := range servers {
@@ -336,15 +326,4 @@ func udpOnly(p *types.Project, x *netIndex, owner string) bool {
 		}
 	}
 	return n > 0
-}
-
-// reachedByOthers reports whether a service of another family shares a
-// network with owner.
-func reachedByOthers(x *netIndex, m *render.Model, owner string, fams []*render.Family) bool {
-	for _, g := range m.Families {
-		if !slices.Contains(fams, g) && x.familyReaches(g, owner) {
-			return true
-		}
-	}
-	return false
 }

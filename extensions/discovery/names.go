@@ -115,13 +115,14 @@ func serviceOf(path string) string {
 }
 
 // namesOf lists the names a service answers to (itself first, then its
-// aliases in order), from the table.
-func namesOf(p *types.Project, service string, table map[string]string) []string {
+// aliases in order), from the table; aliases is render.AllNetworkAliases,
+// taken once per render (render.NetworkAliases per service is quadratic).
+func namesOf(service string, table map[string]string, aliases map[string][]string) []string {
 	out := []string{}
 	if table[strings.ToLower(service)] == service && reDNSName.MatchString(service) {
 		out = append(out, service)
 	}
-	for _, a := range render.NetworkAliases(p, service) {
+	for _, a := range aliases[service] {
 		if table[strings.ToLower(a)] == service && !slices.Contains(out, a) {
 			out = append(out, a)
 		}
