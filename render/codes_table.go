@@ -612,6 +612,8 @@ var codeTable = []CodeEntry{
 	{"CX0622", "render", "error", "family %s has one log group: %s gives it the key %s, so it cannot also get a key of its own; remove one"},
 	{"CX0623", "render", "error", "family %s has one log group: %s asks for a key of its own (CreateKmsKey), so it cannot also use %s; remove one"},
 	{"CX0624", "render", "error", "family %s has one log group with one key: %s gives %s, %s gives %s; give them the same"},
+	{"CX0625", "render", "error", "cannot work on Windows: family %s runs on %s, and Windows containers on Fargate cannot mount Amazon EFS, where composex keeps the named volume %s; use task storage (x-efs: false on the volume) or a Linux family"},
+	{"CX0626", "render", "error", "family %s runs on %s, which Fargate offers on X86_64 only, but asks for ARM64 (x-ecs.CpuArchitecture or platform); remove one"},
 }
 
 // retiredCodes are never given to another message.

@@ -118,6 +118,7 @@ func Emit(m *Model) (*cloudformation.Template, Diagnostics) {
 			ds.Add(check()...)
 		}
 		checkPolicyNames(f, &ds)
+		CheckWindowsVolumes(f, &ds)
 		encryptLogGroups(f)
 		emitFamily(t, m, f, add)
 		for _, id := range slices.Sorted(maps.Keys(f.Resources)) {
