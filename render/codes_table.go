@@ -606,14 +606,14 @@ var codeTable = []CodeEntry{
 	{"CX0616", "render", "warning", "%s is above the %d seconds ECS allows; the check gets %d seconds of grace, and failures after that count: a container that takes longer to become healthy is replaced"},
 	{"CX0617", "render", "error", "%d tasks: an ECS service runs 0 to %d tasks (its quota of tasks per service)"},
 	{"CX0618", "render", "error", "%v is not an amount of %s: give a number above 0"},
-	{"CX0619", "render", "error", "give KmsKeyId (an existing key) or CreateKmsKey: true (a key the stack creates), not both"},
-	{"CX0620", "render", "error", "%q is an alias; give the key's ARN (%s): the key policy that lets CloudWatch Logs use it belongs to the key, and an alias can move"},
-	{"CX0621", "render", "error", "%q is not the ARN of a KMS key; give %s (no wildcard), a symmetric key in the stack's Region whose key policy lets logs.REGION.amazonaws.com use it"},
-	{"CX0622", "render", "error", "family %s has one log group: %s gives it the key %s, so it cannot also get a key of its own; remove one"},
-	{"CX0623", "render", "error", "family %s has one log group: %s asks for a key of its own (CreateKmsKey), so it cannot also use %s; remove one"},
-	{"CX0624", "render", "error", "family %s has one log group with one key: %s gives %s, %s gives %s; give them the same"},
-	{"CX0625", "render", "error", "cannot work on Windows: family %s runs on %s, and Windows containers on Fargate cannot mount Amazon EFS, where composex keeps the named volume %s; use task storage (x-efs: false on the volume) or a Linux family"},
-	{"CX0626", "render", "error", "family %s runs on %s, which Fargate offers on X86_64 only, but asks for ARM64 (x-ecs.CpuArchitecture or platform); remove one"},
+	{"CX0700", "render", "error", "give KmsKeyId (an existing key) or CreateKmsKey: true (a key the stack creates), not both"},
+	{"CX0701", "render", "error", "%q is an alias; give the key's ARN (%s): the key policy that lets CloudWatch Logs use it belongs to the key, and an alias can move"},
+	{"CX0702", "render", "error", "%q is not the ARN of a KMS key; give %s (no wildcard), a symmetric key in the stack's Region whose key policy lets logs.REGION.amazonaws.com use it"},
+	{"CX0703", "render", "error", "family %s has one log group: %s gives it the key %s, so it cannot also get a key of its own; remove one"},
+	{"CX0704", "render", "error", "family %s has one log group: %s asks for a key of its own (CreateKmsKey), so it cannot also use %s; remove one"},
+	{"CX0705", "render", "error", "family %s has one log group with one key: %s gives %s, %s gives %s; give them the same"},
+	{"CX0706", "render", "error", "cannot work on Windows: family %s runs on %s, and Windows containers on Fargate cannot mount Amazon EFS, where composex keeps the named volume %s; use task storage (x-efs: false on the volume) or a Linux family"},
+	{"CX0707", "render", "error", "family %s runs on %s, which Fargate offers on X86_64 only, but asks for ARM64 (x-ecs.CpuArchitecture or platform); remove one"},
 }
 
 // retiredCodes are never given to another message.
