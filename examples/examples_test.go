@@ -343,6 +343,14 @@ type motoSummary struct {
 	Outputs    map[string]string `json:"outputs"`
 	Dashboards map[string]string `json:"dashboards"`
 	LogGroups  []string          `json:"log_groups"`
+	// KMS keys with their rotation and policy (added by
+	// tools/moto_check.py), read by readback_logkms_test.go.
+	KMSKeys []struct {
+		Arn         string `json:"Arn"`
+		Description string `json:"Description"`
+		Rotation    bool   `json:"Rotation"`
+		Policy      string `json:"Policy"`
+	} `json:"kms_keys"`
 }
 
 // motoStack is the stack name moto_inproc_check.py creates; task families

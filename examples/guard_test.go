@@ -105,7 +105,7 @@ func controlWhy(key string) string {
 	case "CT.ECS.PR.3":
 		switch container {
 		case cwagent.ContainerName:
-			return "composex: the CloudWatch agent image runs as root (no USER) and writes its translated configuration under /opt/aws/amazon-cloudwatch-agent"
+			return "composex: the agent's entry point translates CW_CONFIG_CONTENT into /opt/aws/amazon-cloudwatch-agent/etc (fixed paths, tool/paths of aws/amazon-cloudwatch-agent), a root-owned 0755 directory of the FROM-scratch image (Tools/src/create_deb.sh); another user cannot write it, and a Fargate volume there is root-owned too"
 		case files.InitName:
 			return "composex: the files init container sets the owners compose asks for, which only root may"
 		case envoy.ContainerName:
@@ -114,7 +114,7 @@ func controlWhy(key string) string {
 		return "user: set the service's user: to the image's unprivileged user (composex cannot know it)"
 	case "CT.ECS.PR.6":
 		if container == cwagent.ContainerName {
-			return "composex: the CloudWatch agent writes its translated configuration and state under its root file system"
+			return "composex: the agent's entry point writes the translated TOML, YAML and env-config into /opt/aws/amazon-cloudwatch-agent/etc before it starts (no option moves them); unverified with a volume there, so the root file system stays writable"
 		}
 		return "user: set read_only: true once the process writes only to volumes"
 	case "CT.ECS.PR.9":

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/composex/composex/render"
 )
 
@@ -259,12 +261,21 @@ func checkEnvoySidecar(t *testing.T, p *project, sum *motoSummary) {
 	equal(t, "app daemon address", env(app, "AWS_XRAY_DAEMON_ADDRESS"), localXRayAddress)
 	checkDaemon(t, "api", xrayDaemonImage, api, "api")
 
-	// The bootstrap in SSM: JSON, Envoy on 80 in front of the app on
-	// 127.0.0.1:8080, admin on loopback, stats on 9902, X-Ray spans to the daemon.
+	// The bootstrap in SSM: YAML (what --config-yaml reads), Envoy on 80
+	// in front of the app on 127.0.0.1:8080, admin on loopback, stats on
+	// 9902, X-Ray spans to the daemon.
 	body := sum.parameter(t, "api", "envoy")
+	var doc any
+	if err := yaml.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatalf("the Envoy bootstrap in SSM is not YAML: %v\n%s", err, body)
+	}
+	asJSON, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var boot map[string]any
-	if err := json.Unmarshal([]byte(body), &boot); err != nil {
-		t.Fatalf("the Envoy bootstrap in SSM is not JSON: %v\n%s", err, body)
+	if err := json.Unmarshal(asJSON, &boot); err != nil {
+		t.Fatalf("the Envoy bootstrap in SSM is not a mapping: %v\n%s", err, body)
 	}
 	equal(t, "admin address", dig(boot, "admin", "address", "socket_address"), map[string]any{"address": "127.0.0.1", "port_value": 9901.0})
 	listeners := map[string]any{}

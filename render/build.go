@@ -111,6 +111,7 @@ func BuildModel(in *Input) (*Model, Diagnostics) {
 		}
 		sort.Strings(f.Volumes)
 		mergeFamilySettings(f, xecs, xlog, &ds)
+		mergeLogEncryption(f, xlog, &ds)
 		wireDependencies(in, f, &ds)
 		m.Families = append(m.Families, f)
 	}

@@ -576,7 +576,7 @@ var codeTable = []CodeEntry{
 	{"CX0589", "render", "warning", "AWS Control Tower CT.ECS.PR.3 requires a user that is not root: set user: to the image's unprivileged user (a name or uid); composex cannot know which user the image runs as"},
 	{"CX0590", "render", "warning", "AWS Control Tower CT.ECS.PR.6 requires a read-only root file system: set read_only: true and mount a volume where the process writes"},
 	{"CX0591", "render", "warning", "AWS Control Tower CT.CLOUDWATCH.PR.2 requires log groups kept at least %d days; family %s keeps its logs %d days: set x-logging.RetentionInDays to %d or more"},
-	{"CX0592", "render", "warning", "AWS Control Tower CT.CLOUDWATCH.PR.3 requires log groups encrypted with a customer managed KMS key; composex does not take a key for the log group of family %s yet (x-logging has no KMS key setting)"},
+	{"CX0592", "render", "warning", "AWS Control Tower CT.CLOUDWATCH.PR.3 requires log groups encrypted with a customer managed KMS key; family %s's are not: set x-logging.CreateKmsKey: true (a key the stack creates), or x-logging.KmsKeyId to the ARN of a key whose policy lets logs.REGION.amazonaws.com use it"},
 	{"CX0593", "render", "warning", "AWS Control Tower CT.ECS.PR.9 refuses services that assign public IP addresses: drop AssignPublicIp and reach the registries through a NAT gateway or VPC endpoints"},
 	{"CX0594", "render", "warning", "AWS Control Tower CT.CLOUDWATCH.PR.1 requires an alarm action: alarm %s notifies nobody; give its x-alarms entry a Topics entry (an x-sns topic or a topic ARN)"},
 	{"CX0595", "render", "error", "policy %s of x-iam has the name of a policy composex writes on the %s of family %s; rename it (IAM keeps one inline policy per name, so one would replace the other)"},
@@ -631,6 +631,14 @@ var codeTable = []CodeEntry{
 	{"CX0623", "render", "error", "a tag of %s (%s) that AWS refuses: %s"},
 	{"CX0624", "render", "error", "@loaderDiagnostics"},
 	{"CX0625", "render", "error", "@decodingDiagnostics"},
+	{"CX0700", "render", "error", "give KmsKeyId (an existing key) or CreateKmsKey: true (a key the stack creates), not both"},
+	{"CX0701", "render", "error", "%q is an alias; give the key's ARN (%s): the key policy that lets CloudWatch Logs use it belongs to the key, and an alias can move"},
+	{"CX0702", "render", "error", "%q is not the ARN of a KMS key; give %s (no wildcard), a symmetric key in the stack's Region whose key policy lets logs.REGION.amazonaws.com use it"},
+	{"CX0703", "render", "error", "family %s has one log group: %s gives it the key %s, so it cannot also get a key of its own; remove one"},
+	{"CX0704", "render", "error", "family %s has one log group: %s asks for a key of its own (CreateKmsKey), so it cannot also use %s; remove one"},
+	{"CX0705", "render", "error", "family %s has one log group with one key: %s gives %s, %s gives %s; give them the same"},
+	{"CX0706", "render", "error", "cannot work on Windows: family %s runs on %s, and Windows containers on Fargate cannot mount Amazon EFS, where composex keeps the named volume %s; use task storage (x-efs: false on the volume) or a Linux family"},
+	{"CX0707", "render", "error", "family %s runs on %s, which Fargate offers on X86_64 only, but asks for ARM64 (x-ecs.CpuArchitecture or platform); remove one"},
 }
 
 // retiredCodes are never given to another message.

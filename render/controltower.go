@@ -47,8 +47,10 @@ func ControlTowerFindings(m *Model) Diagnostics {
 				"AWS Control Tower CT.CLOUDWATCH.PR.2 requires log groups kept at least %d days; family %s keeps its logs %d days: set x-logging.RetentionInDays to %d or more",
 				ControlTowerRetentionDays, f.Name, f.LogRetentionDays, ControlTowerRetentionDays)
 		}
-		ds.Warnf(first, ServicePath(first, "x-logging"),
-			"AWS Control Tower CT.CLOUDWATCH.PR.3 requires log groups encrypted with a customer managed KMS key; composex does not take a key for the log group of family %s yet (x-logging has no KMS key setting)", f.Name)
+		if logKmsKey(f) == nil {
+			ds.Warnf(first, ServicePath(first, "x-logging"),
+				"AWS Control Tower CT.CLOUDWATCH.PR.3 requires log groups encrypted with a customer managed KMS key; family %s's are not: set x-logging.CreateKmsKey: true (a key the stack creates), or x-logging.KmsKeyId to the ARN of a key whose policy lets logs.REGION.amazonaws.com use it", f.Name)
+		}
 		if f.AssignPublicIp {
 			ds.Warnf(first, ServicePath(first, "x-network", "AssignPublicIp"),
 				"AWS Control Tower CT.ECS.PR.9 refuses services that assign public IP addresses: drop AssignPublicIp and reach the registries through a NAT gateway or VPC endpoints")

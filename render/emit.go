@@ -118,6 +118,8 @@ func Emit(m *Model) (*cloudformation.Template, Diagnostics) {
 			ds.Add(check()...)
 		}
 		checkPolicyNames(f, &ds)
+		CheckWindowsVolumes(f, &ds)
+		encryptLogGroups(f)
 		emitFamily(t, m, f, add)
 		for _, id := range slices.Sorted(maps.Keys(f.Resources)) {
 			add(id, f.Resources[id])
@@ -170,6 +172,7 @@ func emitFamily(t *cloudformation.Template, m *Model, f *Family, add func(string
 	add(f.LogGroupID(), &logs.LogGroup{
 		LogGroupName:    str(cloudformation.Sub("/ecs/${AWS::StackName}/" + ResourceName(f.Name))),
 		RetentionInDays: intp(f.LogRetentionDays),
+		KmsKeyId:        logKmsKey(f),
 		Tags:            []tags.Tag{projectTag, familyTag},
 	})
 

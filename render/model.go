@@ -63,6 +63,12 @@ type Family struct {
 	ExecutionRole Role
 
 	LogRetentionDays int
+	// LogKmsKeyArn is the existing KMS key that encrypts the family's log
+	// groups (x-logging.KmsKeyId); CreateLogKmsKey asks for a key the stack
+	// creates (x-logging.CreateKmsKey). Neither: CloudWatch Logs' own
+	// encryption.
+	LogKmsKeyArn     string
+	CreateLogKmsKey  bool
 	DesiredCount     int
 	MinHealthyPct    int
 	MaxPct           int

@@ -61,10 +61,17 @@ func platformArchitecture(s *types.ServiceConfig, ds *Diagnostics) string {
 	return ""
 }
 
-// windowsRefused are the compose keys Windows containers on Fargate do not
-// support (ECS Developer Guide, "Amazon ECS task definition differences for
-// Windows containers on Fargate": user, readonlyRootFilesystem and
-// linuxParameters, which carries init and capabilities, are not valid).
+// windowsRefused are the compose keys whose ECS parameters Windows
+// containers on Fargate do not take: user, readonlyRootFilesystem,
+// linuxParameters (which carries init and capabilities), ulimits and
+// privileged (AWS Batch API reference, RuntimePlatform.operatingSystemFamily
+// for Fargate: "can't be set for Windows containers: linuxParameters,
+// privileged, user, ulimits, readonlyRootFilesystem, and
+// efsVolumeConfiguration"; Amazon ECS Developer Guide, "Amazon ECS on AWS
+// Fargate", task resource limits: "task definitions for Windows on AWS
+// Fargate do not support the ulimits parameter"). privileged is refused on
+// every Fargate task already; EFS volumes are checked once the volumes are
+// settled (CheckWindowsVolumes).
 var windowsRefused = []struct {
 	key string
 	set func(*types.ServiceConfig) bool
@@ -74,6 +81,24 @@ var windowsRefused = []struct {
 	{"init", func(s *types.ServiceConfig) bool { return s.Init != nil && *s.Init }},
 	{"cap_add", func(s *types.ServiceConfig) bool { return len(s.CapAdd) > 0 }},
 	{"cap_drop", func(s *types.ServiceConfig) bool { return len(s.CapDrop) > 0 }},
+	{"ulimits", func(s *types.ServiceConfig) bool { return len(s.Ulimits) > 0 }},
+}
+
+// CheckWindowsVolumes refuses an Amazon EFS volume in a Windows family
+// (efsVolumeConfiguration, see windowsRefused): the task would not start.
+// Valid once the extensions chose each volume's storage.
+func CheckWindowsVolumes(f *Family, ds *Diagnostics) {
+	if !strings.HasPrefix(f.OSFamily, "WINDOWS") {
+		return
+	}
+	for _, c := range f.Containers {
+		for _, mp := range c.MountPoints {
+			if _, efs := f.EFSVolumes[mp.Volume]; !efs || c.Service == "" {
+				continue
+			}
+			ds.Errorf(c.Service, ServicePath(c.Service, "volumes"), "cannot work on Windows: family %s runs on %s, and Windows containers on Fargate cannot mount Amazon EFS, where composex keeps the named volume %s; use task storage (x-efs: false on the volume) or a Linux family", f.Name, f.OSFamily, mp.Volume)
+		}
+	}
 }
 
 // checkFamilyPlatform applies Fargate's rules for the family's operating
@@ -100,6 +125,10 @@ func checkFamilyPlatform(f *Family, ds *Diagnostics) {
 	}
 	if !windows {
 		return
+	}
+	if f.CpuArchitecture == "ARM64" {
+		s := f.Services[0].Name
+		ds.Errorf(s, ServicePath(s, "x-ecs", "OperatingSystemFamily"), "family %s runs on %s, which Fargate offers on X86_64 only, but asks for ARM64 (x-ecs.CpuArchitecture or platform); remove one", f.Name, f.OSFamily)
 	}
 	for _, s := range f.Services {
 		for _, r := range windowsRefused {

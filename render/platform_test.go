@@ -1,6 +1,9 @@
 package render
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // ecs.compute.platform EC2 or EXTERNAL must not silently render a Fargate
 // service: it is refused at the label, with the reason.
@@ -89,6 +92,17 @@ func TestFamilyPlatformRules(t *testing.T) {
 		{"windows cap_add", `    cap_add: [SYS_PTRACE]
     x-ecs: {OperatingSystemFamily: WINDOWS_SERVER_2019_CORE}`,
 			"services.web.cap_add", "Windows containers on Fargate do not support cap_add"},
+		{"windows cap_drop", `    cap_drop: [NET_RAW]
+    x-ecs: {OperatingSystemFamily: WINDOWS_SERVER_2022_FULL}`,
+			"services.web.cap_drop", "Windows containers on Fargate do not support cap_drop"},
+		{"windows ulimits", `    ulimits: {nofile: {soft: 4096, hard: 8192}}
+    x-ecs: {OperatingSystemFamily: WINDOWS_SERVER_2022_CORE}`,
+			"services.web.ulimits", "cannot work on Windows: family web runs on WINDOWS_SERVER_2022_CORE, and Windows containers on Fargate do not support ulimits; remove it"},
+		{"windows on arm64", `    platform: linux/arm64
+    x-ecs: {OperatingSystemFamily: WINDOWS_SERVER_2022_CORE}`,
+			"services.web.x-ecs.OperatingSystemFamily", "family web runs on WINDOWS_SERVER_2022_CORE, which Fargate offers on X86_64 only, but asks for ARM64 (x-ecs.CpuArchitecture or platform); remove one"},
+		{"windows on x-ecs arm64", `    x-ecs: {OperatingSystemFamily: WINDOWS_SERVER_2019_FULL, CpuArchitecture: ARM64}`,
+			"services.web.x-ecs.OperatingSystemFamily", "which Fargate offers on X86_64 only"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,4 +116,56 @@ func TestFamilyPlatformRules(t *testing.T) {
     x-ecs: {CapacityProviderStrategy: [{CapacityProvider: FARGATE_SPOT, Weight: 1}]}
 `)
 	wantNoDiagAt(t, ds, "services.web.x-ecs.CapacityProviderStrategy")
+}
+
+// Every key of windowsRefused is refused on a Windows family and accepted
+// on a Linux one; the list is AWS's (see windowsRefused).
+func TestWindowsRefusedKeys(t *testing.T) {
+	want := []string{"user", "read_only", "init", "cap_add", "cap_drop", "ulimits"}
+	var got []string
+	for _, r := range windowsRefused {
+		got = append(got, r.key)
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("windowsRefused %v, want %v", got, want)
+	}
+	src := `    user: "1000"
+    read_only: true
+    init: true
+    cap_add: [SYS_PTRACE]
+    cap_drop: [NET_RAW]
+    ulimits: {nofile: 2048}
+`
+	_, ds := buildYAML(t, "services:\n  web:\n    image: nginx:1.27\n"+src+"    x-ecs: {OperatingSystemFamily: WINDOWS_SERVER_2022_CORE}\n")
+	for _, k := range want {
+		wantError(t, ds, "web", "services.web."+k, "Windows containers on Fargate do not support "+k)
+	}
+	_, ds = buildYAML(t, "services:\n  web:\n    image: nginx:1.27\n"+src)
+	for _, k := range want {
+		if _, found := findDiag(ds, Error, "web", "services.web."+k, "Windows"); found {
+			t.Errorf("%s refused on a Linux family", k)
+		}
+	}
+}
+
+// An EFS volume (what composex makes of a named volume) in a Windows
+// family is refused at the service's volumes; task storage is not.
+func TestWindowsVolumes(t *testing.T) {
+	f := &Family{Name: "web", OSFamily: "WINDOWS_SERVER_2022_CORE",
+		EFSVolumes: map[string]*EFSVolume{"data": {FileSystemId: "fs-1", AccessPointId: "fsap-1"}},
+		Containers: []*Container{
+			{Name: "web", Service: "web", MountPoints: []MountPoint{{Volume: "data", Path: "C:\\data"}, {Volume: "scratch", Path: "C:\\tmp"}}},
+		}}
+	var ds Diagnostics
+	CheckWindowsVolumes(f, &ds)
+	wantError(t, ds, "web", "services.web.volumes", "cannot work on Windows: family web runs on WINDOWS_SERVER_2022_CORE, and Windows containers on Fargate cannot mount Amazon EFS, where composex keeps the named volume data; use task storage (x-efs: false on the volume) or a Linux family")
+	if len(ds) != 1 {
+		t.Errorf("%d diagnostics, want 1 (task storage is allowed):\n%s", len(ds), dump(ds))
+	}
+	f.OSFamily = "LINUX"
+	ds = nil
+	CheckWindowsVolumes(f, &ds)
+	if len(ds) != 0 {
+		t.Errorf("Linux family refused: %s", dump(ds))
+	}
 }

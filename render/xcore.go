@@ -29,6 +29,10 @@ type XLogging struct {
 	SavedQueries  *bool `json:"SavedQueries,omitempty"`
 
 	RetentionInDays *int `json:"RetentionInDays,omitempty"`
+	// KmsKeyId and CreateKmsKey encrypt the family's log groups with a
+	// customer managed key (render/logkms.go).
+	KmsKeyId     string `json:"KmsKeyId,omitempty"`
+	CreateKmsKey *bool  `json:"CreateKmsKey,omitempty"`
 	// FireLens is read by extensions/firelens.
 	FireLens any `json:"FireLens,omitempty"`
 }
@@ -181,6 +185,7 @@ func readXLogging(service string, raw any, ds *Diagnostics) XLogging {
 			ds.Warnf(service, path+".RetentionInDays", "CloudWatch Logs does not keep logs for %d days; using %d (allowed: %s)", d, s, intList(logRetentions))
 		}
 	}
+	checkLogKmsKey(service, path, x, ds)
 	return x
 }
 

@@ -299,4 +299,28 @@ def _summary_with_namespaces(obj, *a, **kw):
 
 json.dumps = _summary_with_namespaces
 
+# ---- KMS keys --------------------------------------------------------------------------------
+# The summary lists the KMS keys with their rotation and key policy (x-logging.CreateKmsKey), read
+# back by readback_logkms_test.go. moto's log groups drop a CloudFormation KmsKeyId, so which key a
+# log group uses is checked in the template (render/logkms_test.go).
+_dumps_before_kms = json.dumps
+
+
+def _dumps_with_kms(obj, *args, **kw):
+    if isinstance(obj, dict) and "timing_s" in obj and "task_definitions" in obj:  # the final summary
+        # moto keeps a CloudFormation key's policy as the template's mapping, which its
+        # GetKeyPolicy cannot encode: read the backend.
+        from moto.kms.models import kms_backends
+        obj["kms_keys"] = []
+        for be in kms_backends["123456789012"].values():
+            for key in be.keys.values():
+                policy = key.policy if isinstance(key.policy, str) else _dumps_before_kms(key.policy)
+                obj["kms_keys"].append({"Arn": key.arn, "Description": key.description or "",
+                                        "Rotation": bool(key.key_rotation_status), "Policy": policy})
+    return _dumps_before_kms(obj, *args, **kw)
+
+
+json.dumps = _dumps_with_kms
+
+
 runpy.run_path(os.path.join(TOOLS, "moto_inproc_check.py"), run_name="__main__")

@@ -97,11 +97,20 @@ func materialise(m *render.Model, f *render.Family, ds *render.Diagnostics) erro
 	if err != nil {
 		return err
 	}
-	if len(body) > maxParameterSize {
-		return fmt.Errorf("the CloudWatch agent configuration is %d bytes; an SSM parameter holds %d: use fewer EMF rules or metric selectors", len(body), maxParameterSize)
-	}
 	configID := ConfigParameterID(f)
-	if err := f.AddResource(configID, ssmParameter(m, f, "cloudwatch-agent", "CloudWatch agent configuration of "+f.Name, body)); err != nil {
+	desc := "CloudWatch agent configuration of " + f.Name
+	config, err := ssmParameter(f, "cloudwatch-agent", desc, body)
+	if err != nil {
+		// Indentation costs room: a configuration that only fits compact
+		// is stored compact rather than refused.
+		if compact, cerr := encodeCompact(body); cerr == nil {
+			config, err = ssmParameter(f, "cloudwatch-agent", desc, compact)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%v: use fewer EMF rules or metric selectors", err)
+	}
+	if err := f.AddResource(configID, config); err != nil {
 		return err
 	}
 	agent.Secrets = append(agent.Secrets, render.ContainerSecret{Name: "CW_CONFIG_CONTENT", ValueFrom: parameterArn(configID)})
@@ -113,7 +122,11 @@ func materialise(m *render.Model, f *render.Family, ds *render.Diagnostics) erro
 			return err
 		}
 		id := PrometheusParameterID(f)
-		if err := f.AddResource(id, ssmParameter(m, f, "prometheus", "Prometheus configuration of the CloudWatch agent of "+f.Name, scrape)); err != nil {
+		stored, err := ssmParameter(f, "prometheus", "Prometheus configuration of the CloudWatch agent of "+f.Name, scrape)
+		if err != nil {
+			return fmt.Errorf("%v: scrape fewer exporters", err)
+		}
+		if err := f.AddResource(id, stored); err != nil {
 			return err
 		}
 		agent.Secrets = append(agent.Secrets, render.ContainerSecret{Name: "PROMETHEUS_CONFIG_CONTENT", ValueFrom: parameterArn(id)})
@@ -166,16 +179,18 @@ func materialise(m *render.Model, f *render.Family, ds *render.Diagnostics) erro
 	return nil
 }
 
-// encodeConfig writes the agent configuration as compact JSON (an SSM
-// parameter holds 8 KB at most) without HTML escaping of regexes.
-func encodeConfig(cfg agentConfig) (string, error) {
+// encodeConfig writes the agent configuration for review (indented,
+// keys sorted: render.ReviewJSON); the agent reads it from
+// CW_CONFIG_CONTENT whatever its layout.
+func encodeConfig(cfg agentConfig) (string, error) { return render.ReviewJSON(cfg) }
+
+// encodeCompact is the reviewable configuration without its indentation.
+func encodeCompact(review string) (string, error) {
 	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(cfg); err != nil {
+	if err := json.Compact(&b, []byte(review)); err != nil {
 		return "", err
 	}
-	return strings.TrimSpace(b.String()), nil
+	return b.String(), nil
 }
 
 func setDefault(env map[string]string, k, v string) {
@@ -184,24 +199,30 @@ func setDefault(env map[string]string, k, v string) {
 	}
 }
 
-// maxParameterSize is what an advanced-tier SSM parameter holds.
-const maxParameterSize = 8192
-
-// ssmParameter stores an agent configuration. A value that names the
-// stack goes through Fn::Sub, the user's text escaped first; any other value
-// is written as it is (a Fn::Sub without references is useless, and
+// ssmParameter stores an agent configuration, in the cheapest tier that
+// holds it at its longest (render.ParameterTier). A value that names the
+// stack goes through Fn::Sub, the user's text escaped first; any other
+// value is written as it is (a Fn::Sub without references is useless, and
 // cfn-lint says so).
-func ssmParameter(m *render.Model, f *render.Family, what, description, value string) *ssm.Parameter {
-	if strings.Contains(value, stackPlaceholder) {
-		value = render.Sub(strings.ReplaceAll(render.EscapeSub(value), stackPlaceholder, "${AWS::StackName}"))
+func ssmParameter(f *render.Family, what, description, value string) (*ssm.Parameter, error) {
+	sub := strings.Contains(value, stackPlaceholder)
+	if sub {
+		value = strings.ReplaceAll(render.EscapeSub(value), stackPlaceholder, "${AWS::StackName}")
+	}
+	tier, err := render.ParameterTier("the "+description, value, sub)
+	if err != nil {
+		return nil, err
+	}
+	if sub {
+		value = render.Sub(value)
 	}
 	return &ssm.Parameter{
 		Name:        cloudformation.SubPtr("/composex/${AWS::StackName}/" + render.ResourceName(f.Name) + "/" + what),
 		Type:        "String",
-		Tier:        cloudformation.String("Intelligent-Tiering"),
+		Tier:        cloudformation.String(tier),
 		Description: cloudformation.String(description),
 		Value:       value,
-	}
+	}, nil
 }
 
 // declarePorts makes sure that each exporter's port is in the port

@@ -26,6 +26,9 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
+	"gopkg.in/yaml.v3"
+
+	"github.com/composex/composex/render"
 )
 
 // Names inside the bootstrap.
@@ -284,9 +287,12 @@ func walkAny(msg protoreflect.Message) error {
 	return err
 }
 
-// encodeBootstrap writes the bootstrap as compact JSON with sorted keys:
-// protojson's own output is deliberately unstable, and composex's output
-// must be byte-identical from run to run.
+// encodeBootstrap writes the bootstrap as block YAML for review, keys
+// sorted (render.ReviewYAML): protojson's own output is deliberately
+// unstable, and composex's output must be byte-identical from run to run.
+// Envoy's --config-yaml reads it; YAML also keeps the bootstrap under
+// Parameter Store's 4096-character Standard tier, where indented JSON's
+// braces and quotes would not.
 func encodeBootstrap(b *bootstrapv3.Bootstrap) (string, error) {
 	raw, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(b)
 	if err != nil {
@@ -298,21 +304,26 @@ func encodeBootstrap(b *bootstrapv3.Bootstrap) (string, error) {
 	if err := dec.Decode(&v); err != nil {
 		return "", err
 	}
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return "", err
-	}
-	return string(bytes.TrimSpace(out.Bytes())), nil
+	return render.ReviewYAML(v)
 }
 
-// DecodeBootstrap reads a bootstrap written by encodeBootstrap back into
-// the typed API and validates it, typed configs included (for tests and
-// for anyone who wants to check a rendered parameter).
+// DecodeBootstrap reads a bootstrap written by encodeBootstrap (YAML, or
+// JSON, which YAML includes) back into the typed API and validates it,
+// typed configs included (for tests and for anyone who wants to check a
+// rendered parameter). Scalars are typed as Envoy's YAML loader types
+// them: a quoted one is a string, a plain one a number or boolean where
+// it reads as one.
 func DecodeBootstrap(text string) (*bootstrapv3.Bootstrap, error) {
+	var v any
+	if err := yaml.Unmarshal([]byte(text), &v); err != nil {
+		return nil, err
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
 	b := &bootstrapv3.Bootstrap{}
-	if err := (protojson.UnmarshalOptions{}).Unmarshal([]byte(text), b); err != nil {
+	if err := (protojson.UnmarshalOptions{}).Unmarshal(raw, b); err != nil {
 		return nil, err
 	}
 	if err := validateDeep(b); err != nil {

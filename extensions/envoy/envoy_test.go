@@ -13,6 +13,7 @@ import (
 	tracev3 "github.com/envoyproxy/go-control-plane/envoy/config/trace/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	"github.com/xeipuuv/gojsonschema"
+	"gopkg.in/yaml.v3"
 
 	"github.com/composex/composex/extensions/envoy"
 	"github.com/composex/composex/extensions/internal/rendertest"
@@ -265,6 +266,21 @@ func parameters(t *testing.T, r rendertest.Result) map[string]string {
 	return out
 }
 
+// compactJSON is a stored bootstrap (YAML) as compact JSON with sorted
+// keys, the form the string checks below match.
+func compactJSON(t *testing.T, text string) string {
+	t.Helper()
+	var v any
+	if err := yaml.Unmarshal([]byte(text), &v); err != nil {
+		t.Fatalf("bootstrap is not YAML: %v\n%s", err, text)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // checkConfigs validates every generated Envoy bootstrap (typed API +
 // Validate, typed configs included) and CloudWatch agent configuration
 // (the agent's schema) of a render.
@@ -278,7 +294,7 @@ func checkConfigs(t *testing.T, r rendertest.Result) (bootstraps map[string]stri
 			if _, err := envoy.DecodeBootstrap(body); err != nil {
 				t.Errorf("%s does not validate as an Envoy bootstrap: %v\n%s", id, err, body)
 			}
-			bootstraps[id] = body
+			bootstraps[id] = compactJSON(t, body)
 		case strings.HasSuffix(id, "CloudWatchAgentConfig"):
 			res, err := schema.Validate(gojsonschema.NewStringLoader(body))
 			if err != nil {
@@ -585,7 +601,7 @@ func TestDeploy(t *testing.T) {
 // bootstrap and inside each typed config).
 func TestBootstrapValidationCatches(t *testing.T) {
 	r := rendertest.MustRender(t, envoyCompose("    x-xray: true\n"))
-	good := parameters(t, r)["LikeEnvoyBootstrap"]
+	good := compactJSON(t, parameters(t, r)["LikeEnvoyBootstrap"])
 	if _, err := envoy.DecodeBootstrap(good); err != nil {
 		t.Fatal(err)
 	}

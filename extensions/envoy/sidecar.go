@@ -25,8 +25,6 @@ const (
 	defaultAdminPort = 9901
 	defaultStatsPort = 9902
 	bootstrapSecret  = "ENVOY_BOOTSTRAP"
-	// maxParameterSize is what an advanced-tier SSM parameter holds.
-	maxParameterSize = 8192
 )
 
 // healthCheck asks Envoy's admin /ready over HTTP without a shell: the
@@ -195,16 +193,18 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 	if err != nil {
 		return err
 	}
-	if len(body) > maxParameterSize {
-		return fmt.Errorf("the Envoy bootstrap is %d bytes; an SSM parameter holds %d", len(body), maxParameterSize)
+	stored := render.EscapeSub(body)
+	tier, err := render.ParameterTier("the Envoy bootstrap", stored, true)
+	if err != nil {
+		return err
 	}
 	id := BootstrapParameterID(f)
 	if err := f.AddResource(id, &ssm.Parameter{
 		Name:        cloudformation.SubPtr("/composex/${AWS::StackName}/" + render.ResourceName(f.Name) + "/envoy"),
 		Type:        "String",
-		Tier:        cloudformation.String("Intelligent-Tiering"),
+		Tier:        cloudformation.String(tier),
 		Description: cloudformation.String("Envoy bootstrap of " + f.Name),
-		Value:       render.Sub(render.EscapeSub(body)),
+		Value:       render.Sub(stored),
 	}); err != nil {
 		return err
 	}
@@ -230,7 +230,7 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 		Name:       ContainerName,
 		ImageParam: param,
 		// The bootstrap arrives as a secret and Envoy takes it from the
-		// command line (--config-yaml reads JSON too), so nothing is written
+		// command line (--config-yaml), so nothing is written
 		// and the root file system stays read-only (AWS Control Tower
 		// CT.ECS.PR.6). The shell is the entry point: the image's own
 		// entrypoint would chown /dev/stdout, which only root may do, and

@@ -330,8 +330,14 @@ func (r *router) add(m *render.Model, ds *render.Diagnostics, first *plan) error
 	for i, rf := range r.files {
 		id := fmt.Sprintf("%sFireLensFile%d", f.Logical, i)
 		value := rf.value
-		size := len(value)
-		if rf.sub && strings.Contains(value, "${") {
+		sub := rf.sub && strings.Contains(value, "${")
+		// The size SSM sees: references at their longest (a 128-character
+		// stack name), so the tier holds the value whatever the stack's name.
+		size, err := render.StoredLength(value, sub)
+		if err != nil {
+			size = len(value)
+		}
+		if sub {
 			value = cloudformation.Sub(value)
 		}
 		if size > MaxFileBytes {
