@@ -606,6 +606,14 @@ var codeTable = []CodeEntry{
 	{"CX0616", "render", "warning", "%s is above the %d seconds ECS allows; the check gets %d seconds of grace, and failures after that count: a container that takes longer to become healthy is replaced"},
 	{"CX0617", "render", "error", "%d tasks: an ECS service runs 0 to %d tasks (its quota of tasks per service)"},
 	{"CX0618", "render", "error", "%v is not an amount of %s: give a number above 0"},
+	{"CX0619", "extensions/envoy", "error", "%g seconds is out of range; allowed: 0 (no timeout) to %g"},
+	{"CX0620", "extensions/envoy", "error", "%d retries is out of range; allowed: 0 to %d"},
+	{"CX0621", "extensions/envoy", "error", "%q is not an Envoy retry condition; allowed: %s"},
+	{"CX0622", "extensions/envoy", "error", "%g seconds is out of range; allowed: more than 0, up to %g"},
+	{"CX0623", "extensions/envoy", "error", "PerTryTimeout %g is longer than the request's Timeout %g, which includes every attempt"},
+	{"CX0624", "extensions/envoy", "error", "%q is not a service of this project; allowed: %s"},
+	{"CX0625", "extensions/envoy", "error", "%s cannot be its own upstream: Envoy already forwards its inbound traffic to it"},
+	{"CX0626", "extensions/envoy", "warning", "the Envoy bootstrap of family %s is %d characters, more than the %d of a Standard SSM parameter: the Intelligent-Tiering parameter is stored in the Advanced tier, which AWS charges for (per parameter and month); fewer upstreams keep it Standard"},
 }
 
 // retiredCodes are never given to another message.

@@ -2,6 +2,8 @@ package envoy
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,8 +27,10 @@ const (
 	defaultAdminPort = 9901
 	defaultStatsPort = 9902
 	bootstrapSecret  = "ENVOY_BOOTSTRAP"
-	// maxParameterSize is what an advanced-tier SSM parameter holds.
-	maxParameterSize = 8192
+	// maxParameterSize is what an advanced-tier SSM parameter holds;
+	// standardParameterSize what a Standard one holds (free of charge).
+	maxParameterSize      = 8192
+	standardParameterSize = 4096
 )
 
 // healthCheck asks Envoy's admin /ready over HTTP without a shell: the
@@ -46,7 +50,7 @@ func BootstrapParameterID(f *render.Family) string { return f.Logical + "EnvoyBo
 
 // sidecar adds the Envoy sidecar of the one service of the family that
 // asks for it.
-func sidecar(m *render.Model, f *render.Family, blocks map[string]*block, ds *render.Diagnostics) {
+func sidecar(m *render.Model, p *types.Project, f *render.Family, blocks map[string]*block, ds *render.Diagnostics) {
 	var set *Settings
 	var from *types.ServiceConfig
 	for _, s := range f.Services {
@@ -63,7 +67,7 @@ func sidecar(m *render.Model, f *render.Family, blocks map[string]*block, ds *re
 	if set == nil {
 		return
 	}
-	if err := addEnvoy(m, f, from, set, ds); err != nil {
+	if err := addEnvoy(m, p, f, from, set, ds); err != nil {
 		ds.Errorf(from.Name, render.ServicePath(from.Name, networkKey, envoyKey), "%v", err)
 	}
 }
@@ -101,7 +105,7 @@ func listenPort(s *types.ServiceConfig, app *render.Container, want int) (*rende
 	return nil, fmt.Errorf("%s listens on no TCP port (ports or expose); Envoy needs the port others reach it on", s.Name)
 }
 
-func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Settings, ds *render.Diagnostics) error {
+func addEnvoy(m *render.Model, p *types.Project, f *render.Family, s *types.ServiceConfig, set *Settings, ds *render.Diagnostics) error {
 	app := f.Container(s.Name)
 	if app == nil {
 		return nil
@@ -159,6 +163,19 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 			}
 		}
 	}
+	// The egress listeners take loopback ports that no container uses.
+	taken := map[int]string{}
+	for k, v := range used {
+		taken[k] = v
+	}
+	for _, c := range claims {
+		taken[c.port] = "Envoy (" + c.what + ")"
+	}
+	taken[set.AppPort] = s.Name
+	ups, err := egress(m, p, f, s, set, taken, ds)
+	if err != nil {
+		return err
+	}
 
 	// The app gives its port to Envoy and listens on AppPort instead.
 	var ports []render.Port
@@ -186,7 +203,7 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 	b, err := buildBootstrap(bootstrapSpec{
 		Family: f.Name, ListenPort: moved.ContainerPort, AppPort: set.AppPort,
 		AppHTTP2:  moved.AppProtocol == "http2" || moved.AppProtocol == "grpc",
-		AdminPort: admin, StatsPort: stats, XRayAddress: tracing,
+		AdminPort: admin, StatsPort: stats, XRayAddress: tracing, Egress: ups,
 	})
 	if err != nil {
 		return err
@@ -198,6 +215,10 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 	if len(body) > maxParameterSize {
 		return fmt.Errorf("the Envoy bootstrap is %d bytes; an SSM parameter holds %d", len(body), maxParameterSize)
 	}
+	if len(body) > standardParameterSize {
+		ds.Warnf(s.Name, path, "the Envoy bootstrap of family %s is %d characters, more than the %d of a Standard SSM parameter: the Intelligent-Tiering parameter is stored in the Advanced tier, which AWS charges for (per parameter and month); fewer upstreams keep it Standard", f.Name, len(body), standardParameterSize)
+	}
+	pointAppAtEgress(p, s, app, ups)
 	id := BootstrapParameterID(f)
 	if err := f.AddResource(id, &ssm.Parameter{
 		Name:        cloudformation.SubPtr("/composex/${AWS::StackName}/" + render.ResourceName(f.Name) + "/envoy"),
@@ -288,6 +309,7 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 		}
 		a.Prometheus.Exporters = append(a.Prometheus.Exporters, render.PrometheusExporter{Container: ContainerName, Port: stats, Path: statsPath, Job: "envoy-" + render.ResourceName(f.Name)})
 		a.Prometheus.Rules = append(a.Prometheus.Rules, emfRules()...)
+		a.Prometheus.Rules = append(a.Prometheus.Rules, egressRules(ups)...)
 	}
 	f.Reorder()
 	return nil
@@ -385,5 +407,40 @@ func emfRules() []render.EMFRule {
 			"^envoy_cluster_upstream_rq_retry$",
 			"^envoy_cluster_upstream_rq_retry_(success|overflow)$",
 		}},
+	}
+}
+
+// egressRules turn the upstream clusters' stats into CloudWatch metrics
+// per hop, dimension envoy_cluster_name (the upstream): requests, the
+// response classes (2xx..5xx), retries, timeouts and connection failures,
+// and the latency. The CloudWatch agent keeps Prometheus counters, gauges
+// and summaries only and drops histograms, so the stats listener asks
+// Envoy for its histograms as summaries (histogram_buckets=summary):
+// upstream_rq_time then comes as quantile series (milliseconds) plus
+// _sum and _count, from which CloudWatch has the mean.
+func egressRules(ups []egressSpec) []render.EMFRule {
+	if len(ups) == 0 {
+		return nil
+	}
+	var names []string
+	for _, u := range ups {
+		names = append(names, regexp.QuoteMeta(u.Cluster))
+	}
+	sort.Strings(names)
+	match := "^" + ContainerName + ";(" + strings.Join(names, "|") + ")$"
+	cluster := []string{"container_name", "envoy_cluster_name"}
+	hop := []string{"ClusterName", "TaskDefinitionFamily", "envoy_cluster_name"}
+	return []render.EMFRule{
+		{SourceLabels: cluster, LabelMatcher: match, Dimensions: [][]string{hop}, MetricSelectors: []string{
+			"^envoy_cluster_upstream_rq_(total|timeout|per_try_timeout|rx_reset|pending_overflow)$",
+			"^envoy_cluster_upstream_rq_retry(_success|_overflow)?$",
+			"^envoy_cluster_upstream_cx_(connect_fail|connect_timeout)$",
+			"^envoy_cluster_upstream_rq_time_(sum|count)$",
+			"^envoy_cluster_membership_healthy$",
+		}},
+		{SourceLabels: cluster, LabelMatcher: match, Dimensions: [][]string{append(slices.Clone(hop), "envoy_response_code_class")},
+			MetricSelectors: []string{"^envoy_cluster_upstream_rq_xx$"}},
+		{SourceLabels: append(slices.Clone(cluster), "quantile"), LabelMatcher: "^" + ContainerName + ";(" + strings.Join(names, "|") + `);(0\.5|0\.9|0\.99)$`,
+			Dimensions: [][]string{append(slices.Clone(hop), "quantile")}, MetricSelectors: []string{"^envoy_cluster_upstream_rq_time$"}},
 	}
 }
