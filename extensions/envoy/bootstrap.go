@@ -49,7 +49,7 @@ const (
 // bootstrapSpec is what the Envoy of one family does.
 type bootstrapSpec struct {
 	Family      string
-	ListenPort  int // the service's port, on all interfaces
+	ListenPort  int // the service's port, on all interfaces; 0: no ingress
 	AppPort     int // the app, on localhost
 	AppHTTP2    bool
 	AdminPort   int    // localhost only
@@ -83,22 +83,23 @@ var accessLogFields = map[string]string{
 // buildBootstrap builds the typed Envoy bootstrap and checks it with the
 // API's own validation rules, typed configs included.
 func buildBootstrap(sp bootstrapSpec) (*bootstrapv3.Bootstrap, error) {
-	ingress, err := ingressListener(sp)
-	if err != nil {
-		return nil, err
-	}
-	listeners := []*listenerv3.Listener{ingress}
-	clusters := []*clusterv3.Cluster{staticCluster(appCluster, localhost, sp.AppPort)}
-	if sp.AppHTTP2 {
-		opts, err := pack(&upstreamhttpv3.HttpProtocolOptions{
-			UpstreamProtocolOptions: &upstreamhttpv3.HttpProtocolOptions_ExplicitHttpConfig_{ExplicitHttpConfig: &upstreamhttpv3.HttpProtocolOptions_ExplicitHttpConfig{
-				ProtocolConfig: &upstreamhttpv3.HttpProtocolOptions_ExplicitHttpConfig_Http2ProtocolOptions{Http2ProtocolOptions: &corev3.Http2ProtocolOptions{}},
-			}},
-		})
+	var listeners []*listenerv3.Listener
+	var clusters []*clusterv3.Cluster
+	if sp.ListenPort != 0 { // 0: an Envoy for the app's calls only
+		ingress, err := ingressListener(sp)
 		if err != nil {
 			return nil, err
 		}
-		clusters[0].TypedExtensionProtocolOptions = map[string]*anypb.Any{"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": opts}
+		listeners = append(listeners, ingress)
+		app := staticCluster(appCluster, localhost, sp.AppPort)
+		if sp.AppHTTP2 {
+			opts, err := http2Options()
+			if err != nil {
+				return nil, err
+			}
+			app.TypedExtensionProtocolOptions = map[string]*anypb.Any{httpOptionsName: opts}
+		}
+		clusters = append(clusters, app)
 	}
 	for _, e := range sp.Egress {
 		l, err := egressListener(sp, e)

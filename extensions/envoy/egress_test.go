@@ -492,3 +492,54 @@ services:
 		}
 	}
 }
+
+// TestEgressClientOnly: a service that listens on no port (a worker) gets
+// an Envoy for its calls only: no ingress listener, no app cluster, no
+// AppPort; what it cannot use is refused.
+func TestEgressClientOnly(t *testing.T) {
+	compose := func(envoyBlock string) string {
+		return "services:\n  worker:\n    image: busybox:1.36\n    environment: {API: \"http://api:9000/jobs\"}\n    depends_on: [api]\n" +
+			"    x-network:\n      Envoy: " + envoyBlock + "\n  api:\n    image: busybox:1.36\n    ports: [\"9000:9000\"]\n"
+	}
+	r := rendertest.MustRender(t, compose("true"))
+	b, _ := decodedBootstrap(t, r, "WorkerEnvoyBootstrap")
+	var names []string
+	for _, l := range b.GetStaticResources().GetListeners() {
+		names = append(names, l.GetName())
+	}
+	for _, c := range b.GetStaticResources().GetClusters() {
+		names = append(names, c.GetName())
+	}
+	if got := strings.Join(names, ","); got != "egress_api,prometheus_stats,api,envoy_admin" {
+		t.Errorf("listeners and clusters: %s, want the egress listener, the stats listener and their clusters only", got)
+	}
+	cs := rendertest.Containers(t, r, "WorkerTaskDefinition")
+	rendertest.EqualJSON(t, "envoy ports", cs["envoy"]["PortMappings"], `[{"ContainerPort": 9902, "Name": "envoy_stats", "Protocol": "tcp"}]`)
+	if cs["worker"]["PortMappings"] != nil {
+		t.Errorf("the worker listens on nothing: %v", cs["worker"]["PortMappings"])
+	}
+	rendertest.EqualJSON(t, "worker starts after envoy", cs["worker"]["DependsOn"], `[{"Condition": "HEALTHY", "ContainerName": "envoy"}]`)
+	var env []string
+	for _, e := range cs["worker"]["Environment"].([]any) {
+		env = append(env, fmt.Sprintf("%v=%v", e.(map[string]any)["Name"], e.(map[string]any)["Value"]))
+	}
+	if got := strings.Join(env, " "); got != "API=http://127.0.0.1:15001/jobs ENVOY_EGRESS_API=http://127.0.0.1:15001" {
+		t.Errorf("worker environment: %s", got)
+	}
+
+	for _, c := range []struct{ block, message string }{
+		{"{AppPort: 8080}", "AppPort 8080: worker listens on no TCP port (ports or expose), so Envoy has no inbound traffic to forward to it; drop AppPort, and Envoy carries only worker's calls to its upstreams"},
+		{"{Egress: false}", "worker listens on no TCP port (ports or expose); Envoy needs the port others reach it on"},
+	} {
+		r := rendertest.Render(t, compose(c.block))
+		d := rendertest.Find(r.Diags, render.Error, "services.worker.x-network.Envoy")
+		if d == nil || d.Message != c.message {
+			t.Errorf("%s: want\n  %s\ngot %v", c.block, c.message, d)
+		}
+	}
+	r = rendertest.Render(t, strings.Replace(compose("true"), "    environment: {API: \"http://api:9000/jobs\"}\n", "", 1))
+	if d := rendertest.Find(r.Diags, render.Error, "services.worker.x-network.Envoy"); d == nil ||
+		d.Message != "worker listens on no TCP port and calls no upstream through Envoy (x-network.Envoy.Upstreams, or depends_on and links services that speak HTTP), so Envoy would have nothing to carry" {
+		t.Errorf("nothing to carry: got %v", d)
+	}
+}

@@ -112,16 +112,28 @@ func addEnvoy(m *render.Model, p *types.Project, f *render.Family, s *types.Serv
 	}
 	path := render.ServicePath(s.Name, networkKey, envoyKey)
 	listen, err := listenPort(s, app, set.Port)
+	// A service that listens on no TCP port but calls upstreams gets an
+	// Envoy for its calls only (a worker, a job): no ingress, no AppPort.
+	clientOnly := false
 	if err != nil {
-		return err
+		if set.Port != 0 || hasTCPPort(app) || len(upstreamCandidates(s, set)) == 0 {
+			return err
+		}
+		if set.AppPort != 0 {
+			return fmt.Errorf("AppPort %d: %s listens on no TCP port (ports or expose), so Envoy has no inbound traffic to forward to it; drop AppPort, and Envoy carries only %s's calls to its upstreams", set.AppPort, s.Name, s.Name)
+		}
+		clientOnly = true
 	}
-	moved := *listen
-	if set.AppPort == 0 {
-		return fmt.Errorf("Envoy listens on port %d, the port others reach %s on (and that its ingress rules open), so %s must listen on another port: "+
-			"set x-network.Envoy.AppPort to the port the app listens on behind Envoy, and make the app listen there", moved.ContainerPort, s.Name, s.Name)
-	}
-	if set.AppPort == moved.ContainerPort {
-		return fmt.Errorf("AppPort %d is the port Envoy listens on; the app must listen on another port behind Envoy", set.AppPort)
+	var moved render.Port
+	if !clientOnly {
+		moved = *listen
+		if set.AppPort == 0 {
+			return fmt.Errorf("Envoy listens on port %d, the port others reach %s on (and that its ingress rules open), so %s must listen on another port: "+
+				"set x-network.Envoy.AppPort to the port the app listens on behind Envoy, and make the app listen there", moved.ContainerPort, s.Name, s.Name)
+		}
+		if set.AppPort == moved.ContainerPort {
+			return fmt.Errorf("AppPort %d is the port Envoy listens on; the app must listen on another port behind Envoy", set.AppPort)
+		}
 	}
 	metrics := set.PrometheusMetrics == nil || *set.PrometheusMetrics
 	admin := orDefault(set.AdminPort, defaultAdminPort)
@@ -147,6 +159,9 @@ func addEnvoy(m *render.Model, p *types.Project, f *render.Family, s *types.Serv
 		what string
 		port int
 	}{{"Envoy's listener (the service port)", moved.ContainerPort}, {"AppPort", set.AppPort}, {"AdminPort", admin}}
+	if clientOnly {
+		claims = claims[2:]
+	}
 	if stats != 0 {
 		claims = append(claims, struct {
 			what string
@@ -171,27 +186,21 @@ func addEnvoy(m *render.Model, p *types.Project, f *render.Family, s *types.Serv
 	for _, c := range claims {
 		taken[c.port] = "Envoy (" + c.what + ")"
 	}
-	taken[set.AppPort] = s.Name
+	if !clientOnly {
+		taken[set.AppPort] = s.Name
+	}
 	ups, err := egress(m, p, f, s, set, taken, ds)
 	if err != nil {
 		return err
 	}
+	if clientOnly && len(ups) == 0 {
+		return fmt.Errorf("%s listens on no TCP port and calls no upstream through Envoy (x-network.Envoy.Upstreams, or depends_on and links services that speak HTTP), so Envoy would have nothing to carry", s.Name)
+	}
 
 	// The app gives its port to Envoy and listens on AppPort instead.
-	var ports []render.Port
-	hasAppPort := false
-	for _, p := range app.Ports {
-		if p.ContainerPort == moved.ContainerPort && p.Protocol == "tcp" {
-			continue
-		}
-		hasAppPort = hasAppPort || (p.ContainerPort == set.AppPort && p.Protocol == "tcp")
-		ports = append(ports, p)
+	if !clientOnly {
+		movePort(f, app, moved, set.AppPort)
 	}
-	if !hasAppPort {
-		ports = append(ports, render.Port{ContainerPort: set.AppPort, Protocol: "tcp", Name: freePortName(f, set.AppPort), AppProtocol: moved.AppProtocol})
-	}
-	sort.SliceStable(ports, func(i, j int) bool { return ports[i].ContainerPort < ports[j].ContainerPort })
-	app.Ports = ports
 
 	tracing := ""
 	if f.Tracing != nil && (set.Tracing == nil || *set.Tracing) {
@@ -243,7 +252,10 @@ func addEnvoy(m *render.Model, p *types.Project, f *render.Family, s *types.Serv
 	} else if err := m.SidecarImage(imageParam, Image, "Envoy"); err != nil {
 		return err
 	}
-	envoyPorts := []render.Port{moved}
+	var envoyPorts []render.Port
+	if !clientOnly {
+		envoyPorts = append(envoyPorts, moved)
+	}
 	if stats != 0 {
 		envoyPorts = append(envoyPorts, render.Port{ContainerPort: stats, Protocol: "tcp", Name: "envoy_stats"})
 	}
@@ -294,14 +306,16 @@ func addEnvoy(m *render.Model, p *types.Project, f *render.Family, s *types.Serv
 	// A Cloud Map registration (x-network.x-cloudmap) of the moved port
 	// now names the container that owns it.
 	svc, port := s.Name, moved.ContainerPort
-	f.ServiceHooks = append(f.ServiceHooks, func(es *ecs.Service) {
-		for i := range es.ServiceRegistries {
-			r := &es.ServiceRegistries[i]
-			if r.ContainerName != nil && *r.ContainerName == svc && r.ContainerPort != nil && *r.ContainerPort == port {
-				r.ContainerName = cloudformation.String(ContainerName)
+	if !clientOnly {
+		f.ServiceHooks = append(f.ServiceHooks, func(es *ecs.Service) {
+			for i := range es.ServiceRegistries {
+				r := &es.ServiceRegistries[i]
+				if r.ContainerName != nil && *r.ContainerName == svc && r.ContainerPort != nil && *r.ContainerPort == port {
+					r.ContainerName = cloudformation.String(ContainerName)
+				}
 			}
-		}
-	})
+		})
+	}
 	if metrics {
 		a := f.Agent()
 		if a.Prometheus == nil {
@@ -313,6 +327,35 @@ func addEnvoy(m *render.Model, p *types.Project, f *render.Family, s *types.Serv
 	}
 	f.Reorder()
 	return nil
+}
+
+// movePort gives the app's port to Envoy: the app listens on appPort
+// instead.
+func movePort(f *render.Family, app *render.Container, moved render.Port, appPort int) {
+	var ports []render.Port
+	hasAppPort := false
+	for _, p := range app.Ports {
+		if p.ContainerPort == moved.ContainerPort && p.Protocol == "tcp" {
+			continue
+		}
+		hasAppPort = hasAppPort || (p.ContainerPort == appPort && p.Protocol == "tcp")
+		ports = append(ports, p)
+	}
+	if !hasAppPort {
+		ports = append(ports, render.Port{ContainerPort: appPort, Protocol: "tcp", Name: freePortName(f, appPort), AppProtocol: moved.AppProtocol})
+	}
+	sort.SliceStable(ports, func(i, j int) bool { return ports[i].ContainerPort < ports[j].ContainerPort })
+	app.Ports = ports
+}
+
+// hasTCPPort reports whether the container declares a TCP port.
+func hasTCPPort(c *render.Container) bool {
+	for _, p := range c.Ports {
+		if p.Protocol == "tcp" {
+			return true
+		}
+	}
+	return false
 }
 
 // privilegedPorts returns the ports below 1024 among Envoy's (0: none).
