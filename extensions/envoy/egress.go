@@ -329,7 +329,6 @@ func seconds(v float64) time.Duration {
 // app) to egress listeners: each one's published name and port, a free
 // loopback port, its timeout and retries. used holds the task's ports.
 func egress(m *render.Model, p *types.Project, f *render.Family, s *types.ServiceConfig, set *Settings, used map[int]string, ds *render.Diagnostics) ([]egressSpec, error) {
-	path := render.ServicePath(s.Name, networkKey, envoyKey)
 	var out []egressSpec
 	claimed := map[int]string{}
 	for k, v := range used {
@@ -392,7 +391,7 @@ func egress(m *render.Model, p *types.Project, f *render.Family, s *types.Servic
 			local = next
 			claimed[local] = "the egress listener for " + c.service
 		}
-		host := c.service
+		host := ep.DnsName
 		if ep.Port != 80 {
 			host += ":" + strconv.Itoa(ep.Port)
 		}
@@ -422,7 +421,6 @@ func egress(m *render.Model, p *types.Project, f *render.Family, s *types.Servic
 		}
 		out = append(out, e)
 	}
-	_ = path
 	return out, nil
 }
 

@@ -543,3 +543,33 @@ func TestEgressClientOnly(t *testing.T) {
 		t.Errorf("nothing to carry: got %v", d)
 	}
 }
+
+// TestEgressPublishedNames: the cluster resolves whatever name the
+// networking code published for the upstream: an explicit Service
+// Connect client alias, or, for a service with no Service Connect name, its
+// Cloud Map DNS name (hostname.zone) on its registered port.
+func TestEgressPublishedNames(t *testing.T) {
+	cases := []struct{ name, api, endpoint, host string }{
+		{"explicit Service Connect alias", "    x-network:\n      ServiceConnect:\n        Services: [{PortName: tcp_9000, DnsName: api.internal, Port: 80}]\n",
+			"api.internal:80", "api.internal"},
+		{"Cloud Map only", "    x-network:\n      ServiceConnect: {ClientOnly: true}\n      x-cloudmap: shop\n",
+			"api.shop.local:9000", "api.shop.local:9000"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := rendertest.MustRender(t, "services:\n  web:\n    image: busybox:1.36\n    ports: [\"8000:8000\"]\n    x-network:\n      Envoy: {AppPort: 8080, Upstreams: [api]}\n"+
+				"  api:\n    image: busybox:1.36\n    ports: [\"9000:9000\"]\n"+c.api+"x-cloudmap:\n  shop: {ZoneName: shop.local}\n")
+			b, _ := decodedBootstrap(t, r, "WebEnvoyBootstrap")
+			h, ok := egressHops(t, b)["api"]
+			if !ok {
+				t.Fatal("no egress hop for api")
+			}
+			if got := endpointOf(h.cluster); got != c.endpoint {
+				t.Errorf("cluster resolves %s, want %s", got, c.endpoint)
+			}
+			if got := h.route.GetHostRewriteLiteral(); got != c.host {
+				t.Errorf("Host %s, want %s", got, c.host)
+			}
+		})
+	}
+}
