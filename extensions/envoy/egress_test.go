@@ -248,7 +248,7 @@ func TestEgressHops(t *testing.T) {
 			}
 		}
 	}
-	rendertest.CfnLint(t, r.Template)
+	// cfn-lint and the emulator see the same output in examples/envoy-egress.
 }
 
 // TestEgressChoice: which services get an egress listener, and how the
