@@ -40,8 +40,10 @@ const (
 	localhost      = "127.0.0.1"
 	anyAddress     = "0.0.0.0"
 	xrayTracerName = "envoy.tracers.xray"
-	// statsQuery makes /stats/prometheus print histograms as summaries.
-	statsQuery      = "histogram_buckets=summary"
+	// statsSummaries is the admin URL the stats route rewrites the agent's
+	// /stats/prometheus to: the Prometheus format, histograms printed as
+	// summaries (the form Envoy's own admin tests exercise).
+	statsSummaries  = "/stats?format=prometheus&histogram_buckets=summary"
 	dnsResolverName = "envoy.network.dns_resolver.getaddrinfo"
 	httpOptionsName = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 )
@@ -302,7 +304,7 @@ func statsListener(sp bootstrapSpec) (*listenerv3.Listener, error) {
 				// The CloudWatch agent drops Prometheus histograms: ask for
 				// them as summaries (quantiles, _sum and _count), which it keeps.
 				Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: adminCluster},
-					PrefixRewrite: statsPath + "?" + statsQuery}},
+					PrefixRewrite: statsSummaries}},
 			}}}},
 		}},
 	}

@@ -487,7 +487,7 @@ services:
 			t.Fatal(err)
 		}
 		route := hcm.GetRouteConfig().GetVirtualHosts()[0].GetRoutes()[0]
-		if route.GetMatch().GetPath() != "/stats/prometheus" || route.GetRoute().GetPrefixRewrite() != "/stats/prometheus?histogram_buckets=summary" {
+		if route.GetMatch().GetPath() != "/stats/prometheus" || route.GetRoute().GetPrefixRewrite() != "/stats?format=prometheus&histogram_buckets=summary" {
 			t.Errorf("stats route: %v", route)
 		}
 	}
