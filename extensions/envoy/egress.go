@@ -28,6 +28,12 @@ const (
 	maxNumRetries     = 10
 	egressEnvPrefix   = "ENVOY_EGRESS_"
 	egressStatPrefix  = "egress_"
+	// ephemeralMin and ephemeralMax bound the ports the ECS agent gives the
+	// Service Connect proxy's listeners (agent/utils/ephemeral_ports.go),
+	// which it picks around the task's port mappings only: a loopback
+	// listener there could collide.
+	ephemeralMin = 32768
+	ephemeralMax = 60999
 )
 
 // retryOnValues are the conditions of Envoy's x-envoy-retry-on and
@@ -65,6 +71,9 @@ func checkUpstream(service, path string, u *Upstream, ds *render.Diagnostics) {
 		if pp.v != 0 && (pp.v < 1 || pp.v > 65535) {
 			ds.Errorf(service, path+"."+pp.name, "port %d is out of range; allowed: 1 to 65535", pp.v)
 		}
+	}
+	if u.LocalPort >= ephemeralMin && u.LocalPort <= ephemeralMax {
+		ds.Errorf(service, path+".LocalPort", "port %d is in the range %d-%d from which the ECS agent picks the ports of the Service Connect proxy in the task (and the kernel the local ports of outgoing connections); choose a port below %d", u.LocalPort, ephemeralMin, ephemeralMax, ephemeralMin)
 	}
 	if u.Timeout != nil && (*u.Timeout < 0 || *u.Timeout > maxTimeout) {
 		ds.Errorf(service, path+".Timeout", "%g seconds is out of range; allowed: 0 (no timeout) to %g", *u.Timeout, maxTimeout)

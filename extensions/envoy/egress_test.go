@@ -303,6 +303,8 @@ func TestEgressRefused(t *testing.T) {
 		{"port not published", "{api: {Port: 9001}}", "services.web.x-network.Envoy", "Upstreams.api.Port 9001: api is reached on api:9000"},
 		{"local port taken", "{api: {LocalPort: 9902}}", "services.web.x-network.Envoy",
 			"Upstreams.api.LocalPort 9902 is already a port of Envoy (StatsPort); the task's containers share one network interface: choose another"},
+		{"local port in the ephemeral range", "{api: {LocalPort: 40000}}", "services.web.x-network.Envoy.Upstreams.api.LocalPort",
+			"port 40000 is in the range 32768-60999 from which the ECS agent picks the ports of the Service Connect proxy in the task (and the kernel the local ports of outgoing connections); choose a port below 32768"},
 		{"retry condition", `{api: {Retries: {RetryOn: "5xx,oops"}}}`, "services.web.x-network.Envoy.Upstreams.api.Retries.RetryOn", ""},
 		{"per try longer than the request", "{api: {Timeout: 2, Retries: {PerTryTimeout: 5}}}", "services.web.x-network.Envoy.Upstreams.api.Retries.PerTryTimeout",
 			"PerTryTimeout 5 is longer than the request's Timeout 2, which includes every attempt"},
