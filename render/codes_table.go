@@ -615,6 +615,7 @@ var codeTable = []CodeEntry{
 	{"CX0625", "extensions/envoy", "error", "%s cannot be its own upstream: Envoy already forwards its inbound traffic to it"},
 	{"CX0626", "extensions/envoy", "warning", "the Envoy bootstrap of family %s is %d characters, more than the %d of a Standard SSM parameter: the Intelligent-Tiering parameter is stored in the Advanced tier, which AWS charges for (per parameter and month); fewer upstreams keep it Standard"},
 	{"CX0627", "extensions/envoy", "error", "port %d is in the range %d-%d from which the ECS agent picks the ports of the Service Connect proxy in the task (and the kernel the local ports of outgoing connections); choose a port below %d"},
+	{"CX0628", "extensions/envoy", "warning", "%s calls %s through Envoy, and family %s waits for family %s: CloudFormation cannot create both first, so %s's tasks resolve %s only from their next deployment on"},
 }
 
 // retiredCodes are never given to another message.

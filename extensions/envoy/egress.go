@@ -389,6 +389,9 @@ func egress(m *render.Model, p *types.Project, f *render.Family, s *types.Servic
 		if !c.listed && !speaksHTTP(p, s, owner, ep.Port, names) {
 			continue
 		}
+		if ep.Via == render.EndpointServiceConnect {
+			waitFor(m, f, s.Name, c.service, m.FamiliesOf(owner), ds)
+		}
 		local := up.LocalPort
 		if local == 0 {
 			for {
@@ -456,4 +459,37 @@ func pointAppAtEgress(p *types.Project, s *types.ServiceConfig, app *render.Cont
 			app.Environment[envName(u.Service)] = fmt.Sprintf("http://%s:%d", localhost, u.LocalPort)
 		}
 	}
+}
+
+// waitFor creates the caller's ECS service after the upstream's: a task
+// resolves the Service Connect names that existed when it started (AWS
+// recommends DependsOn from a client service to the services it calls).
+// A cycle cannot be ordered; it is reported.
+func waitFor(m *render.Model, f *render.Family, caller, upstream string, fams []*render.Family, ds *render.Diagnostics) {
+	for _, g := range fams {
+		if g == f || slices.Contains(f.DependsOn, g.Name) {
+			continue
+		}
+		if waits(m, g, f.Name, map[string]bool{}) {
+			ds.Warnf(caller, render.ServicePath(caller, networkKey, envoyKey, "Upstreams"), "%s calls %s through Envoy, and family %s waits for family %s: CloudFormation cannot create both first, so %s's tasks resolve %s only from their next deployment on",
+				caller, upstream, g.Name, f.Name, caller, upstream)
+			continue
+		}
+		f.DependsOn = append(f.DependsOn, g.Name)
+		slices.Sort(f.DependsOn)
+	}
+}
+
+// waits reports whether family g waits, directly or not, for target.
+func waits(m *render.Model, g *render.Family, target string, seen map[string]bool) bool {
+	if g == nil || seen[g.Name] {
+		return false
+	}
+	seen[g.Name] = true
+	for _, d := range g.DependsOn {
+		if d == target || waits(m, m.Family(d), target, seen) {
+			return true
+		}
+	}
+	return false
 }

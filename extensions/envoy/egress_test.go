@@ -575,3 +575,22 @@ func TestEgressPublishedNames(t *testing.T) {
 		})
 	}
 }
+
+// TestEgressOrdersServices: a Service Connect client resolves the names
+// that existed when its task started, so the caller's ECS service is
+// created after its upstreams' (a cycle is reported, not written).
+func TestEgressOrdersServices(t *testing.T) {
+	base := "services:\n  web:\n    image: busybox:1.36\n    ports: [\"8000:8000\"]\n    x-network:\n      Envoy: {AppPort: 8080, Upstreams: [api]}\n" +
+		"  api:\n    image: busybox:1.36\n    ports: [\"9000:9000\"]\n"
+	r := rendertest.MustRender(t, base)
+	rendertest.EqualJSON(t, "web's service waits for api's", r.Resources["WebService"].DependsOn, `["ApiService"]`)
+
+	r = rendertest.MustRender(t, base+"    depends_on: [web]\n")
+	if dep := r.Resources["WebService"].DependsOn; dep != nil {
+		t.Errorf("api waits for web: web cannot wait for api too, got %v", dep)
+	}
+	d := rendertest.Find(r.Diags, render.Warning, "services.web.x-network.Envoy.Upstreams")
+	if d == nil || d.Message != "web calls api through Envoy, and family api waits for family web: CloudFormation cannot create both first, so web's tasks resolve api only from their next deployment on" {
+		t.Errorf("cycle warning: %v", d)
+	}
+}
