@@ -36,8 +36,8 @@ func All() []render.Extension {
 		scaling.Extension{}, // records each family's scaling range for alarms
 		alarms.Extension{},
 		xray.Extension{},      // sets each family's trace collector, read by envoy
-		envoy.Extension{},     // Service Connect and the Envoy sidecar (after network)
-		discovery.Extension{}, // compose names through Service Connect (after envoy: explicit settings win)
+		discovery.Extension{}, // compose names through Service Connect (it leaves the families with explicit settings to envoy)
+		envoy.Extension{},     // Service Connect and the Envoy sidecar (after network and discovery, whose names its egress clusters resolve)
 		exposure.Extension{},  // published ports reachable from nowhere (after every source of targets and rules)
 		// log metric filters and saved queries (after alarms, whose alarms on
 		// their metrics it checks, and envoy, whose access log it queries)

@@ -639,6 +639,16 @@ var codeTable = []CodeEntry{
 	{"CX0705", "render", "error", "family %s has one log group with one key: %s gives %s, %s gives %s; give them the same"},
 	{"CX0706", "render", "error", "cannot work on Windows: family %s runs on %s, and Windows containers on Fargate cannot mount Amazon EFS, where composex keeps the named volume %s; use task storage (x-efs: false on the volume) or a Linux family"},
 	{"CX0707", "render", "error", "family %s runs on %s, which Fargate offers on X86_64 only, but asks for ARM64 (x-ecs.CpuArchitecture or platform); remove one"},
+	{"CX0680", "extensions/envoy", "error", "%g seconds is out of range; allowed: 0 (no timeout) to %g"},
+	{"CX0681", "extensions/envoy", "error", "%d retries is out of range; allowed: 0 to %d"},
+	{"CX0682", "extensions/envoy", "error", "%q is not an Envoy retry condition; allowed: %s"},
+	{"CX0683", "extensions/envoy", "error", "%g seconds is out of range; allowed: more than 0, up to %g"},
+	{"CX0684", "extensions/envoy", "error", "PerTryTimeout %g is longer than the request's Timeout %g, which includes every attempt"},
+	{"CX0685", "extensions/envoy", "error", "%q is not a service of this project; allowed: %s"},
+	{"CX0686", "extensions/envoy", "error", "%s cannot be its own upstream: Envoy already forwards its inbound traffic to it"},
+	{"CX0687", "extensions/envoy", "warning", "the Envoy bootstrap of family %s is %d characters, more than the %d of a Standard SSM parameter: it is stored in the Advanced tier, which AWS charges for (per parameter and month); fewer upstreams keep it Standard"},
+	{"CX0688", "extensions/envoy", "error", "port %d is in the range %d-%d from which the ECS agent picks the ports of the Service Connect proxy in the task (and the kernel the local ports of outgoing connections); choose a port below %d"},
+	{"CX0689", "extensions/envoy", "warning", "%s calls %s through Envoy, and family %s waits for family %s: CloudFormation cannot create both first, so %s's tasks resolve %s only from their next deployment on"},
 }
 
 // retiredCodes are never given to another message.

@@ -38,6 +38,40 @@ type Model struct {
 	PersistentVolumes map[string]bool
 
 	famIndex *familyIndex // FamiliesOf's table (familyindex.go)
+	// Endpoints are the names and ports at which a compose service (a
+	// network owner) is reached by the project's other tasks, as the
+	// networking extensions publish them (see PublishEndpoint): the Envoy
+	// egress clusters resolve exactly these.
+	Endpoints map[string][]Endpoint
+}
+
+// Endpoint is one name and port by which clients reach a service.
+type Endpoint struct {
+	DnsName string // the name a client resolves
+	Port    int    // the port a client calls
+	// Via says who makes the name resolve: EndpointServiceConnect (a
+	// client alias, resolved in every Service Connect client task) or
+	// EndpointCloudMap (a Cloud Map DNS record in a private zone).
+	Via string
+}
+
+// How an Endpoint's name resolves.
+const (
+	EndpointServiceConnect = "service-connect"
+	EndpointCloudMap       = "cloudmap"
+)
+
+// PublishEndpoint records a name and port of a service, once.
+func (m *Model) PublishEndpoint(service string, e Endpoint) {
+	if m.Endpoints == nil {
+		m.Endpoints = map[string][]Endpoint{}
+	}
+	for _, have := range m.Endpoints[service] {
+		if have == e {
+			return
+		}
+	}
+	m.Endpoints[service] = append(m.Endpoints[service], e)
 }
 
 // Parameter is a template parameter; Default nil means it must be given.

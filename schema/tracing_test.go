@@ -191,7 +191,7 @@ var tracingBad = []badCase{
 `, "services.web.x-network.Envoy.ListenPort", 7, `unknown key "ListenPort"`},
 	{"envoy not a boolean", web + `    x-network:
       Envoy: "yes"
-`, "services.web.x-network.Envoy", 5, `Envoy is true, false or {AppPort, Port, AdminPort, StatsPort, PrometheusMetrics, Tracing, OverrideImage}; got a string ("yes")`},
+`, "services.web.x-network.Envoy", 5, `Envoy is true, false or {AppPort, Port, AdminPort, StatsPort, PrometheusMetrics, Tracing, OverrideImage, Egress, Upstreams}; got a string ("yes")`},
 	{"appmesh names the way out", web + `x-appmesh:
   Properties: {MeshName: mesh}
 `, "x-appmesh", 4, "App Mesh reached end of support on 2026-09-30; composex creates no App Mesh resources: use ECS Service Connect (x-network.ServiceConnect or x-network.x-ecs_connect) or the Envoy sidecar (x-network.Envoy)"},

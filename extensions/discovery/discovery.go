@@ -180,6 +180,7 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 				continue
 			}
 			for _, n := range s.names {
+				m.PublishEndpoint(s.owner, render.Endpoint{DnsName: n, Port: port, Via: render.EndpointServiceConnect})
 				entries[s.fam.Name] = append(entries[s.fam.Name], ecs.Service_ServiceConnectService{
 					PortName:      pn,
 					DiscoveryName: cloudformation.String(discoveryName(n, port)),

@@ -19,6 +19,7 @@ import (
 	streamv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/stream/v3"
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	getaddrinfov3 "github.com/envoyproxy/go-control-plane/envoy/extensions/network/dns_resolver/getaddrinfo/v3"
 	upstreamhttpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -26,6 +27,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 	"gopkg.in/yaml.v3"
 
 	"github.com/composex/composex/render"
@@ -41,17 +43,24 @@ const (
 	localhost      = "127.0.0.1"
 	anyAddress     = "0.0.0.0"
 	xrayTracerName = "envoy.tracers.xray"
+	// statsSummaries is the admin URL the stats route rewrites the agent's
+	// /stats/prometheus to: the Prometheus format, histograms printed as
+	// summaries (the form Envoy's own admin tests exercise).
+	statsSummaries  = "/stats?format=prometheus&histogram_buckets=summary"
+	dnsResolverName = "envoy.network.dns_resolver.getaddrinfo"
+	httpOptionsName = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 )
 
 // bootstrapSpec is what the Envoy of one family does.
 type bootstrapSpec struct {
 	Family      string
-	ListenPort  int // the service's port, on all interfaces
+	ListenPort  int // the service's port, on all interfaces; 0: no ingress
 	AppPort     int // the app, on localhost
 	AppHTTP2    bool
 	AdminPort   int    // localhost only
 	StatsPort   int    // 0: no stats listener
 	XRayAddress string // "host:port" of the X-Ray collector; "": no tracing
+	Egress      []egressSpec
 }
 
 // accessLogFields is the JSON access log Envoy writes to stdout (awslogs
@@ -79,22 +88,35 @@ var accessLogFields = map[string]string{
 // buildBootstrap builds the typed Envoy bootstrap and checks it with the
 // API's own validation rules, typed configs included.
 func buildBootstrap(sp bootstrapSpec) (*bootstrapv3.Bootstrap, error) {
-	ingress, err := ingressListener(sp)
-	if err != nil {
-		return nil, err
-	}
-	listeners := []*listenerv3.Listener{ingress}
-	clusters := []*clusterv3.Cluster{staticCluster(appCluster, localhost, sp.AppPort)}
-	if sp.AppHTTP2 {
-		opts, err := pack(&upstreamhttpv3.HttpProtocolOptions{
-			UpstreamProtocolOptions: &upstreamhttpv3.HttpProtocolOptions_ExplicitHttpConfig_{ExplicitHttpConfig: &upstreamhttpv3.HttpProtocolOptions_ExplicitHttpConfig{
-				ProtocolConfig: &upstreamhttpv3.HttpProtocolOptions_ExplicitHttpConfig_Http2ProtocolOptions{Http2ProtocolOptions: &corev3.Http2ProtocolOptions{}},
-			}},
-		})
+	var listeners []*listenerv3.Listener
+	var clusters []*clusterv3.Cluster
+	if sp.ListenPort != 0 { // 0: an Envoy for the app's calls only
+		ingress, err := ingressListener(sp)
 		if err != nil {
 			return nil, err
 		}
-		clusters[0].TypedExtensionProtocolOptions = map[string]*anypb.Any{"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": opts}
+		listeners = append(listeners, ingress)
+		app := staticCluster(appCluster, localhost, sp.AppPort)
+		if sp.AppHTTP2 {
+			opts, err := http2Options()
+			if err != nil {
+				return nil, err
+			}
+			app.TypedExtensionProtocolOptions = map[string]*anypb.Any{httpOptionsName: opts}
+		}
+		clusters = append(clusters, app)
+	}
+	for _, e := range sp.Egress {
+		l, err := egressListener(sp, e)
+		if err != nil {
+			return nil, err
+		}
+		c, err := egressCluster(e)
+		if err != nil {
+			return nil, err
+		}
+		listeners = append(listeners, l)
+		clusters = append(clusters, c)
 	}
 	if sp.StatsPort != 0 {
 		stats, err := statsListener(sp)
@@ -161,27 +183,113 @@ func ingressListener(sp bootstrapSpec) (*listenerv3.Listener, error) {
 		}},
 		AccessLog: []*accesslogv3.AccessLog{{Name: "envoy.access_loggers.stdout", ConfigType: &accesslogv3.AccessLog_TypedConfig{TypedConfig: stdout}}},
 	}
-	if sp.XRayAddress != "" {
-		host, portText, err := net.SplitHostPort(sp.XRayAddress)
-		if err != nil {
-			return nil, fmt.Errorf("X-Ray collector address %q: %v", sp.XRayAddress, err)
+	if hcm.Tracing, err = xrayTracing(sp); err != nil {
+		return nil, err
+	}
+	return httpListener(ingressName, anyAddress, sp.ListenPort, hcm)
+}
+
+// xrayTracing sends the spans of a connection manager to the family's
+// X-Ray collector, under the family's segment name (nil: no tracing).
+func xrayTracing(sp bootstrapSpec) (*hcmv3.HttpConnectionManager_Tracing, error) {
+	if sp.XRayAddress == "" {
+		return nil, nil
+	}
+	host, portText, err := net.SplitHostPort(sp.XRayAddress)
+	if err != nil {
+		return nil, fmt.Errorf("X-Ray collector address %q: %v", sp.XRayAddress, err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return nil, fmt.Errorf("X-Ray collector address %q: %v", sp.XRayAddress, err)
+	}
+	xray, err := pack(&tracev3.XRayConfig{
+		DaemonEndpoint: &corev3.SocketAddress{Protocol: corev3.SocketAddress_UDP, Address: host, PortSpecifier: &corev3.SocketAddress_PortValue{PortValue: uint32(port)}},
+		SegmentName:    sp.Family,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &hcmv3.HttpConnectionManager_Tracing{Provider: &tracev3.Tracing_Http{
+		Name: xrayTracerName, ConfigType: &tracev3.Tracing_Http_TypedConfig{TypedConfig: xray},
+	}}, nil
+}
+
+// egressListener is the app's way to one upstream: 127.0.0.1:LocalPort,
+// everything to the upstream's cluster with its timeout and retries, the
+// Host header the app would have sent, traced as outbound.
+func egressListener(sp bootstrapSpec, e egressSpec) (*listenerv3.Listener, error) {
+	action := &routev3.RouteAction{
+		ClusterSpecifier:     &routev3.RouteAction_Cluster{Cluster: e.Cluster},
+		HostRewriteSpecifier: &routev3.RouteAction_HostRewriteLiteral{HostRewriteLiteral: e.Host},
+		Timeout:              durationpb.New(e.Timeout),
+	}
+	if e.Retries > 0 {
+		action.RetryPolicy = &routev3.RetryPolicy{RetryOn: e.RetryOn, NumRetries: wrapperspb.UInt32(uint32(e.Retries))}
+		if e.PerTry > 0 {
+			action.RetryPolicy.PerTryTimeout = durationpb.New(e.PerTry)
 		}
-		port, err := strconv.Atoi(portText)
-		if err != nil {
-			return nil, fmt.Errorf("X-Ray collector address %q: %v", sp.XRayAddress, err)
-		}
-		xray, err := pack(&tracev3.XRayConfig{
-			DaemonEndpoint: &corev3.SocketAddress{Protocol: corev3.SocketAddress_UDP, Address: host, PortSpecifier: &corev3.SocketAddress_PortValue{PortValue: uint32(port)}},
-			SegmentName:    sp.Family,
-		})
+	}
+	name := egressStatPrefix + e.Cluster
+	hcm := &hcmv3.HttpConnectionManager{
+		StatPrefix: name,
+		CodecType:  hcmv3.HttpConnectionManager_AUTO,
+		RouteSpecifier: &hcmv3.HttpConnectionManager_RouteConfig{RouteConfig: &routev3.RouteConfiguration{
+			Name: name,
+			VirtualHosts: []*routev3.VirtualHost{{Name: e.Cluster, Domains: []string{"*"}, Routes: []*routev3.Route{{
+				Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
+				Action: &routev3.Route_Route{Route: action},
+			}}}},
+		}},
+	}
+	var err error
+	if hcm.Tracing, err = xrayTracing(sp); err != nil {
+		return nil, err
+	}
+	l, err := httpListener(name, localhost, e.LocalPort, hcm)
+	if err != nil {
+		return nil, err
+	}
+	l.TrafficDirection = corev3.TrafficDirection_OUTBOUND
+	return l, nil
+}
+
+// egressCluster reaches the upstream by the name and port the networking
+// code published, resolved as the app would resolve it: getaddrinfo reads
+// /etc/hosts first, where ECS writes the Service Connect names of the
+// task, then DNS (a Cloud Map private zone); STRICT_DNS re-resolves and
+// balances over every address the name has.
+func egressCluster(e egressSpec) (*clusterv3.Cluster, error) {
+	resolver, err := pack(&getaddrinfov3.GetAddrInfoDnsResolverConfig{})
+	if err != nil {
+		return nil, err
+	}
+	c := &clusterv3.Cluster{
+		Name:                   e.Cluster,
+		ConnectTimeout:         durationpb.New(2 * time.Second),
+		ClusterDiscoveryType:   &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STRICT_DNS},
+		DnsLookupFamily:        clusterv3.Cluster_V4_PREFERRED,
+		TypedDnsResolverConfig: &corev3.TypedExtensionConfig{Name: dnsResolverName, TypedConfig: resolver},
+		LoadAssignment: &endpointv3.ClusterLoadAssignment{ClusterName: e.Cluster, Endpoints: []*endpointv3.LocalityLbEndpoints{{
+			LbEndpoints: []*endpointv3.LbEndpoint{{HostIdentifier: &endpointv3.LbEndpoint_Endpoint{Endpoint: &endpointv3.Endpoint{Address: address(e.DnsName, e.Port)}}}},
+		}}},
+	}
+	if e.HTTP2 {
+		opts, err := http2Options()
 		if err != nil {
 			return nil, err
 		}
-		hcm.Tracing = &hcmv3.HttpConnectionManager_Tracing{Provider: &tracev3.Tracing_Http{
-			Name: xrayTracerName, ConfigType: &tracev3.Tracing_Http_TypedConfig{TypedConfig: xray},
-		}}
+		c.TypedExtensionProtocolOptions = map[string]*anypb.Any{httpOptionsName: opts}
 	}
-	return httpListener(ingressName, anyAddress, sp.ListenPort, hcm)
+	return c, nil
+}
+
+func http2Options() (*anypb.Any, error) {
+	return pack(&upstreamhttpv3.HttpProtocolOptions{
+		UpstreamProtocolOptions: &upstreamhttpv3.HttpProtocolOptions_ExplicitHttpConfig_{ExplicitHttpConfig: &upstreamhttpv3.HttpProtocolOptions_ExplicitHttpConfig{
+			ProtocolConfig: &upstreamhttpv3.HttpProtocolOptions_ExplicitHttpConfig_Http2ProtocolOptions{Http2ProtocolOptions: &corev3.Http2ProtocolOptions{}},
+		}},
+	})
 }
 
 // statsListener serves only /stats/prometheus of the admin interface, on
@@ -195,8 +303,11 @@ func statsListener(sp bootstrapSpec) (*listenerv3.Listener, error) {
 		RouteSpecifier: &hcmv3.HttpConnectionManager_RouteConfig{RouteConfig: &routev3.RouteConfiguration{
 			Name: statsName,
 			VirtualHosts: []*routev3.VirtualHost{{Name: statsName, Domains: []string{"*"}, Routes: []*routev3.Route{{
-				Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Path{Path: statsPath}},
-				Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: adminCluster}}},
+				Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Path{Path: statsPath}},
+				// The CloudWatch agent drops Prometheus histograms: ask for
+				// them as summaries (quantiles, _sum and _count), which it keeps.
+				Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: adminCluster},
+					PrefixRewrite: statsSummaries}},
 			}}}},
 		}},
 	}

@@ -135,6 +135,9 @@ func read(s types.ServiceConfig, nss map[string]network.XCloudMapNamespace, ds *
 		if strings.TrimSpace(e.OverrideImage) != e.OverrideImage {
 			ds.Errorf(s.Name, p+".OverrideImage", "%q has leading or trailing spaces", e.OverrideImage)
 		}
+		for _, n := range slices.Sorted(maps.Keys(e.Upstreams)) {
+			checkUpstream(s.Name, p+".Upstreams."+render.Key(n), e.Upstreams[n], ds)
+		}
 	}
 	return b
 }
@@ -147,7 +150,9 @@ func (Extension) Validate(in *render.Input) render.Diagnostics {
 	}
 	nss := network.Namespaces(in.Project)
 	for _, name := range slices.Sorted(maps.Keys(in.Project.Services)) {
-		read(in.Project.Services[name], nss, &ds)
+		if b := read(in.Project.Services[name], nss, &ds); b != nil {
+			checkUpstreamNames(in.Project, in.Project.Services[name], b.Envoy, &ds)
+		}
 	}
 	return ds
 }
@@ -159,16 +164,21 @@ func (Extension) Extend(in *render.Input, m *render.Model) render.Diagnostics {
 	var ds render.Diagnostics
 	nss := network.Namespaces(in.Project)
 	aliases := map[string]string{} // namespace|dns|port -> family, across the project
+	blocks := map[*render.Family]map[string]*block{}
 	for _, f := range m.Families {
-		blocks := map[string]*block{}
+		blocks[f] = map[string]*block{}
 		for _, s := range f.Services {
 			var quiet render.Diagnostics // Validate reported these
 			if b := read(*s, nss, &quiet); b != nil {
-				blocks[s.Name] = b
+				blocks[f][s.Name] = b
 			}
 		}
-		serviceConnect(m, f, blocks, nss, aliases, &ds)
-		sidecar(m, f, blocks, &ds)
+		serviceConnect(m, f, blocks[f], nss, aliases, &ds)
+	}
+	// Every family's names are published now: the sidecars' egress
+	// clusters resolve them.
+	for _, f := range m.Families {
+		sidecar(m, in.Project, f, blocks[f], &ds)
 	}
 	return ds
 }

@@ -90,6 +90,9 @@ type ConnectTarget struct {
 //	  PrometheusMetrics: true  # scrape Envoy's stats with the family's CloudWatch agent
 //	  Tracing: true            # send spans to the family's X-Ray collector when x-xray is on
 //	  OverrideImage: ...       # another Envoy image
+//	  Egress: true             # route calls to depends_on and links services through Envoy
+//	  Upstreams:               # more upstreams, and per-upstream settings (see Upstream)
+//	    api: {Timeout: 5, Retries: {NumRetries: 3, RetryOn: "5xx"}}
 type Settings struct {
 	Enabled           bool   `json:"-"`
 	OverrideImage     string `json:"OverrideImage,omitempty"`
@@ -99,6 +102,67 @@ type Settings struct {
 	StatsPort         int    `json:"StatsPort,omitempty"`
 	PrometheusMetrics *bool  `json:"PrometheusMetrics,omitempty"`
 	Tracing           *bool  `json:"Tracing,omitempty"`
+	// Egress (default true) gives the app a local Envoy listener for each
+	// HTTP service it depends_on or links to; Upstreams adds more and sets
+	// each one's port, timeout and retries.
+	Egress    *bool     `json:"Egress,omitempty"`
+	Upstreams Upstreams `json:"Upstreams,omitempty"`
+}
+
+// Upstreams is x-network.Envoy.Upstreams: a list of service names, or a
+// mapping of service name to its settings (null or {} for the defaults).
+type Upstreams map[string]*Upstream
+
+// UnmarshalJSON accepts the list and the mapping forms.
+func (u *Upstreams) UnmarshalJSON(b []byte) error {
+	var names []string
+	if err := json.Unmarshal(b, &names); err == nil {
+		*u = Upstreams{}
+		for _, n := range names {
+			(*u)[n] = nil
+		}
+		return nil
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("Upstreams is a list of service names or a mapping of service name to settings")
+	}
+	*u = Upstreams{}
+	for n, v := range raw {
+		if string(v) == "null" {
+			(*u)[n] = nil
+			continue
+		}
+		up := &Upstream{}
+		if err := strictDecode(v, up); err != nil {
+			return fmt.Errorf("Upstreams.%s: %v", n, err)
+		}
+		(*u)[n] = up
+	}
+	return nil
+}
+
+// Upstream is how the app reaches one upstream through Envoy.
+//
+//	Port: 8080          # which of the upstream's published ports; default: its first published port
+//	LocalPort: 15001    # the loopback port the app calls; default: 15001, 15002, ... by upstream name
+//	Timeout: 15         # seconds for the whole request, retries included (0: none); default 15
+//	Retries:
+//	  NumRetries: 2     # default 2 (0: no retries)
+//	  RetryOn: connect-failure,refused-stream,reset-before-request   # Envoy's x-envoy-retry-on values
+//	  PerTryTimeout: 5  # seconds per attempt; default: the request's Timeout
+type Upstream struct {
+	Port      int      `json:"Port,omitempty"`
+	LocalPort int      `json:"LocalPort,omitempty"`
+	Timeout   *float64 `json:"Timeout,omitempty"`
+	Retries   *Retries `json:"Retries,omitempty"`
+}
+
+// Retries is an upstream's retry policy (Envoy's route retry_policy).
+type Retries struct {
+	NumRetries    *int     `json:"NumRetries,omitempty"`
+	RetryOn       string   `json:"RetryOn,omitempty"`
+	PerTryTimeout *float64 `json:"PerTryTimeout,omitempty"`
 }
 
 // UnmarshalJSON accepts true/false or the strict settings object.

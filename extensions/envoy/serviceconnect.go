@@ -159,6 +159,18 @@ func serviceConnect(m *render.Model, f *render.Family, blocks map[string]*block,
 			aliases[k] = f.Name
 		}
 	}
+	// The client aliases are the names other tasks resolve.
+	if cfg.Enabled {
+		for _, r := range reqs {
+			for _, svc := range r.services {
+				for _, a := range svc.ClientAliases {
+					if a.DnsName != nil {
+						m.PublishEndpoint(r.service, render.Endpoint{DnsName: *a.DnsName, Port: a.Port, Via: render.EndpointServiceConnect})
+					}
+				}
+			}
+		}
+	}
 	// ECS adds its proxy to every task: the task size leaves room for it.
 	f.ServiceConnect = cfg.Enabled
 	f.ServiceHooks = append(f.ServiceHooks, func(s *ecs.Service) { s.ServiceConnectConfiguration = cfg })

@@ -2,6 +2,8 @@ package envoy
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,7 +46,7 @@ func BootstrapParameterID(f *render.Family) string { return f.Logical + "EnvoyBo
 
 // sidecar adds the Envoy sidecar of the one service of the family that
 // asks for it.
-func sidecar(m *render.Model, f *render.Family, blocks map[string]*block, ds *render.Diagnostics) {
+func sidecar(m *render.Model, p *types.Project, f *render.Family, blocks map[string]*block, ds *render.Diagnostics) {
 	var set *Settings
 	var from *types.ServiceConfig
 	for _, s := range f.Services {
@@ -61,7 +63,7 @@ func sidecar(m *render.Model, f *render.Family, blocks map[string]*block, ds *re
 	if set == nil {
 		return
 	}
-	if err := addEnvoy(m, f, from, set, ds); err != nil {
+	if err := addEnvoy(m, p, f, from, set, ds); err != nil {
 		ds.Errorf(from.Name, render.ServicePath(from.Name, networkKey, envoyKey), "%v", err)
 	}
 }
@@ -99,23 +101,35 @@ func listenPort(s *types.ServiceConfig, app *render.Container, want int) (*rende
 	return nil, fmt.Errorf("%s listens on no TCP port (ports or expose); Envoy needs the port others reach it on", s.Name)
 }
 
-func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Settings, ds *render.Diagnostics) error {
+func addEnvoy(m *render.Model, p *types.Project, f *render.Family, s *types.ServiceConfig, set *Settings, ds *render.Diagnostics) error {
 	app := f.Container(s.Name)
 	if app == nil {
 		return nil
 	}
 	path := render.ServicePath(s.Name, networkKey, envoyKey)
 	listen, err := listenPort(s, app, set.Port)
+	// A service that listens on no TCP port but calls upstreams gets an
+	// Envoy for its calls only (a worker, a job): no ingress, no AppPort.
+	clientOnly := false
 	if err != nil {
-		return err
+		if set.Port != 0 || hasTCPPort(app) || len(upstreamCandidates(s, set)) == 0 {
+			return err
+		}
+		if set.AppPort != 0 {
+			return fmt.Errorf("AppPort %d: %s listens on no TCP port (ports or expose), so Envoy has no inbound traffic to forward to it; drop AppPort, and Envoy carries only %s's calls to its upstreams", set.AppPort, s.Name, s.Name)
+		}
+		clientOnly = true
 	}
-	moved := *listen
-	if set.AppPort == 0 {
-		return fmt.Errorf("Envoy listens on port %d, the port others reach %s on (and that its ingress rules open), so %s must listen on another port: "+
-			"set x-network.Envoy.AppPort to the port the app listens on behind Envoy, and make the app listen there", moved.ContainerPort, s.Name, s.Name)
-	}
-	if set.AppPort == moved.ContainerPort {
-		return fmt.Errorf("AppPort %d is the port Envoy listens on; the app must listen on another port behind Envoy", set.AppPort)
+	var moved render.Port
+	if !clientOnly {
+		moved = *listen
+		if set.AppPort == 0 {
+			return fmt.Errorf("Envoy listens on port %d, the port others reach %s on (and that its ingress rules open), so %s must listen on another port: "+
+				"set x-network.Envoy.AppPort to the port the app listens on behind Envoy, and make the app listen there", moved.ContainerPort, s.Name, s.Name)
+		}
+		if set.AppPort == moved.ContainerPort {
+			return fmt.Errorf("AppPort %d is the port Envoy listens on; the app must listen on another port behind Envoy", set.AppPort)
+		}
 	}
 	metrics := set.PrometheusMetrics == nil || *set.PrometheusMetrics
 	admin := orDefault(set.AdminPort, defaultAdminPort)
@@ -141,6 +155,9 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 		what string
 		port int
 	}{{"Envoy's listener (the service port)", moved.ContainerPort}, {"AppPort", set.AppPort}, {"AdminPort", admin}}
+	if clientOnly {
+		claims = claims[2:]
+	}
 	if stats != 0 {
 		claims = append(claims, struct {
 			what string
@@ -157,22 +174,29 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 			}
 		}
 	}
+	// The egress listeners take loopback ports that no container uses.
+	taken := map[int]string{}
+	for k, v := range used {
+		taken[k] = v
+	}
+	for _, c := range claims {
+		taken[c.port] = "Envoy (" + c.what + ")"
+	}
+	if !clientOnly {
+		taken[set.AppPort] = s.Name
+	}
+	ups, err := egress(m, p, f, s, set, taken, ds)
+	if err != nil {
+		return err
+	}
+	if clientOnly && len(ups) == 0 {
+		return fmt.Errorf("%s listens on no TCP port and calls no upstream through Envoy (x-network.Envoy.Upstreams, or depends_on and links services that speak HTTP), so Envoy would have nothing to carry", s.Name)
+	}
 
 	// The app gives its port to Envoy and listens on AppPort instead.
-	var ports []render.Port
-	hasAppPort := false
-	for _, p := range app.Ports {
-		if p.ContainerPort == moved.ContainerPort && p.Protocol == "tcp" {
-			continue
-		}
-		hasAppPort = hasAppPort || (p.ContainerPort == set.AppPort && p.Protocol == "tcp")
-		ports = append(ports, p)
+	if !clientOnly {
+		movePort(f, app, moved, set.AppPort)
 	}
-	if !hasAppPort {
-		ports = append(ports, render.Port{ContainerPort: set.AppPort, Protocol: "tcp", Name: freePortName(f, set.AppPort), AppProtocol: moved.AppProtocol})
-	}
-	sort.SliceStable(ports, func(i, j int) bool { return ports[i].ContainerPort < ports[j].ContainerPort })
-	app.Ports = ports
 
 	tracing := ""
 	if f.Tracing != nil && (set.Tracing == nil || *set.Tracing) {
@@ -184,7 +208,7 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 	b, err := buildBootstrap(bootstrapSpec{
 		Family: f.Name, ListenPort: moved.ContainerPort, AppPort: set.AppPort,
 		AppHTTP2:  moved.AppProtocol == "http2" || moved.AppProtocol == "grpc",
-		AdminPort: admin, StatsPort: stats, XRayAddress: tracing,
+		AdminPort: admin, StatsPort: stats, XRayAddress: tracing, Egress: ups,
 	})
 	if err != nil {
 		return err
@@ -198,6 +222,10 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 	if err != nil {
 		return err
 	}
+	if tier == render.TierAdvanced {
+		ds.Warnf(s.Name, path, "the Envoy bootstrap of family %s is %d characters, more than the %d of a Standard SSM parameter: it is stored in the Advanced tier, which AWS charges for (per parameter and month); fewer upstreams keep it Standard", f.Name, len(body), render.StandardParameterChars)
+	}
+	pointAppAtEgress(p, s, app, ups)
 	id := BootstrapParameterID(f)
 	if err := f.AddResource(id, &ssm.Parameter{
 		Name:        cloudformation.SubPtr("/composex/${AWS::StackName}/" + render.ResourceName(f.Name) + "/envoy"),
@@ -222,7 +250,10 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 	} else if err := m.SidecarImage(imageParam, Image, "Envoy"); err != nil {
 		return err
 	}
-	envoyPorts := []render.Port{moved}
+	var envoyPorts []render.Port
+	if !clientOnly {
+		envoyPorts = append(envoyPorts, moved)
+	}
 	if stats != 0 {
 		envoyPorts = append(envoyPorts, render.Port{ContainerPort: stats, Protocol: "tcp", Name: "envoy_stats"})
 	}
@@ -273,14 +304,16 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 	// A Cloud Map registration (x-network.x-cloudmap) of the moved port
 	// now names the container that owns it.
 	svc, port := s.Name, moved.ContainerPort
-	f.ServiceHooks = append(f.ServiceHooks, func(es *ecs.Service) {
-		for i := range es.ServiceRegistries {
-			r := &es.ServiceRegistries[i]
-			if r.ContainerName != nil && *r.ContainerName == svc && r.ContainerPort != nil && *r.ContainerPort == port {
-				r.ContainerName = cloudformation.String(ContainerName)
+	if !clientOnly {
+		f.ServiceHooks = append(f.ServiceHooks, func(es *ecs.Service) {
+			for i := range es.ServiceRegistries {
+				r := &es.ServiceRegistries[i]
+				if r.ContainerName != nil && *r.ContainerName == svc && r.ContainerPort != nil && *r.ContainerPort == port {
+					r.ContainerName = cloudformation.String(ContainerName)
+				}
 			}
-		}
-	})
+		})
+	}
 	if metrics {
 		a := f.Agent()
 		if a.Prometheus == nil {
@@ -288,9 +321,39 @@ func addEnvoy(m *render.Model, f *render.Family, s *types.ServiceConfig, set *Se
 		}
 		a.Prometheus.Exporters = append(a.Prometheus.Exporters, render.PrometheusExporter{Container: ContainerName, Port: stats, Path: statsPath, Job: "envoy-" + render.ResourceName(f.Name)})
 		a.Prometheus.Rules = append(a.Prometheus.Rules, emfRules()...)
+		a.Prometheus.Rules = append(a.Prometheus.Rules, egressRules(ups)...)
 	}
 	f.Reorder()
 	return nil
+}
+
+// movePort gives the app's port to Envoy: the app listens on appPort
+// instead.
+func movePort(f *render.Family, app *render.Container, moved render.Port, appPort int) {
+	var ports []render.Port
+	hasAppPort := false
+	for _, p := range app.Ports {
+		if p.ContainerPort == moved.ContainerPort && p.Protocol == "tcp" {
+			continue
+		}
+		hasAppPort = hasAppPort || (p.ContainerPort == appPort && p.Protocol == "tcp")
+		ports = append(ports, p)
+	}
+	if !hasAppPort {
+		ports = append(ports, render.Port{ContainerPort: appPort, Protocol: "tcp", Name: freePortName(f, appPort), AppProtocol: moved.AppProtocol})
+	}
+	sort.SliceStable(ports, func(i, j int) bool { return ports[i].ContainerPort < ports[j].ContainerPort })
+	app.Ports = ports
+}
+
+// hasTCPPort reports whether the container declares a TCP port.
+func hasTCPPort(c *render.Container) bool {
+	for _, p := range c.Ports {
+		if p.Protocol == "tcp" {
+			return true
+		}
+	}
+	return false
 }
 
 // privilegedPorts returns the ports below 1024 among Envoy's (0: none).
@@ -385,5 +448,40 @@ func emfRules() []render.EMFRule {
 			"^envoy_cluster_upstream_rq_retry$",
 			"^envoy_cluster_upstream_rq_retry_(success|overflow)$",
 		}},
+	}
+}
+
+// egressRules turn the upstream clusters' stats into CloudWatch metrics
+// per hop, dimension envoy_cluster_name (the upstream): requests, the
+// response classes (2xx..5xx), retries, timeouts and connection failures,
+// and the latency. The CloudWatch agent keeps Prometheus counters, gauges
+// and summaries only and drops histograms, so the stats listener asks
+// Envoy for its histograms as summaries (histogram_buckets=summary):
+// upstream_rq_time then comes as quantile series (milliseconds) plus
+// _sum and _count, from which CloudWatch has the mean.
+func egressRules(ups []egressSpec) []render.EMFRule {
+	if len(ups) == 0 {
+		return nil
+	}
+	var names []string
+	for _, u := range ups {
+		names = append(names, regexp.QuoteMeta(u.Cluster))
+	}
+	sort.Strings(names)
+	match := "^" + ContainerName + ";(" + strings.Join(names, "|") + ")$"
+	cluster := []string{"container_name", "envoy_cluster_name"}
+	hop := []string{"ClusterName", "TaskDefinitionFamily", "envoy_cluster_name"}
+	return []render.EMFRule{
+		{SourceLabels: cluster, LabelMatcher: match, Dimensions: [][]string{hop}, MetricSelectors: []string{
+			"^envoy_cluster_upstream_rq_(total|timeout|per_try_timeout|rx_reset|pending_overflow)$",
+			"^envoy_cluster_upstream_rq_retry(_success|_overflow)?$",
+			"^envoy_cluster_upstream_cx_(connect_fail|connect_timeout)$",
+			"^envoy_cluster_upstream_rq_time_(sum|count)$",
+			"^envoy_cluster_membership_healthy$",
+		}},
+		{SourceLabels: cluster, LabelMatcher: match, Dimensions: [][]string{append(slices.Clone(hop), "envoy_response_code_class")},
+			MetricSelectors: []string{"^envoy_cluster_upstream_rq_xx$"}},
+		{SourceLabels: append(slices.Clone(cluster), "quantile"), LabelMatcher: "^" + ContainerName + ";(" + strings.Join(names, "|") + `);(0\.5|0\.9|0\.99)$`,
+			Dimensions: [][]string{append(slices.Clone(hop), "quantile")}, MetricSelectors: []string{"^envoy_cluster_upstream_rq_time$"}},
 	}
 }

@@ -325,6 +325,11 @@ func register(m *render.Model, f *render.Family, service string, ref *CloudMapRe
 	f.ServiceHooks = append(f.ServiceHooks, func(s *ecs.Service) {
 		s.ServiceRegistries = append(s.ServiceRegistries, registry)
 	})
+	// The A records answer hostname.zone where the zone's name is known
+	// (a namespace composex creates or looks up by name).
+	if zone := nss[ref.Namespace].ZoneName; zone != "" && ref.Port != 0 {
+		m.PublishEndpoint(service, render.Endpoint{DnsName: hostname + "." + zone, Port: ref.Port, Via: render.EndpointCloudMap})
+	}
 	return nil
 }
 
