@@ -418,6 +418,21 @@ func encodeBootstrap(b *bootstrapv3.Bootstrap) (string, error) {
 	return render.ReviewYAML(v)
 }
 
+// compactBootstrap is the review form written as compact JSON, for a
+// bootstrap whose review form does not fit an SSM parameter (json.Marshal
+// sorts the keys of the generic tree, so the order stays stable).
+func compactBootstrap(review string) (string, error) {
+	var v any
+	if err := yaml.Unmarshal([]byte(review), &v); err != nil {
+		return "", err
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return string(raw), nil
+}
+
 // DecodeBootstrap reads a bootstrap written by encodeBootstrap (YAML, or
 // JSON, which YAML includes) back into the typed API and validates it,
 // typed configs included (for tests and for anyone who wants to check a

@@ -340,10 +340,13 @@ services:
 	}
 }
 
-// TestEgressSSMSize: the bootstrap travels as one SSM parameter (the
-// Intelligent-Tiering tier): a Standard parameter holds 4096 characters,
-// an Advanced one (charged) 8192. Past 4096 composex warns, past 8192 it
-// refuses; the sizes are those of the value as written to SSM.
+// TestEgressSSMSize: the bootstrap travels as one SSM parameter: a
+// Standard parameter holds 4096 characters, an Advanced one (charged)
+// 8192, measured as CloudFormation stores the value (each ${AWS::...} at
+// its longest, render.StoredLength). The review form (YAML) is written
+// when it fits; a bootstrap that only fits compact is stored as compact
+// JSON. The tier written is the cheapest that holds the value, composex
+// warns when it is Advanced, and past 8192 even compact it refuses.
 func TestEgressSSMSize(t *testing.T) {
 	compose := func(n int, xray bool) string {
 		var b strings.Builder
@@ -366,23 +369,48 @@ func TestEgressSSMSize(t *testing.T) {
 	for _, tc := range []struct {
 		upstreams int
 		xray      bool
-		standard  bool
-	}{{0, true, true}, {1, false, true}, {1, true, false}, {2, false, false}, {3, true, false}} {
+		tier      string
+		compact   bool
+	}{
+		{0, false, render.TierStandard, false},
+		{0, true, render.TierAdvanced, false},
+		{1, true, render.TierAdvanced, false},
+		{3, true, render.TierAdvanced, true},
+	} {
 		t.Run(fmt.Sprintf("%d upstreams, x-xray %v", tc.upstreams, tc.xray), func(t *testing.T) {
 			r := rendertest.MustRender(t, compose(tc.upstreams, tc.xray))
-			_, body := decodedBootstrap(t, r, "WebEnvoyBootstrap")
-			t.Logf("bootstrap: %d characters", len(body))
-			if (len(body) <= 4096) != tc.standard {
-				t.Errorf("%d characters: Standard tier %v, want %v", len(body), len(body) <= 4096, tc.standard)
+			props := r.Get(t, "WebEnvoyBootstrap", "AWS::SSM::Parameter")
+			value, sub := props["Value"].(string)
+			if m, ok := props["Value"].(map[string]any); ok {
+				value, sub = m["Fn::Sub"].(string), true
+			} else {
+				sub = false
 			}
-			if warned(r) == tc.standard {
-				t.Errorf("%d characters: warning %v, want %v", len(body), warned(r), !tc.standard)
+			n, err := render.StoredLength(value, sub)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("bootstrap: up to %d characters stored, tier %v", n, props["Tier"])
+			if props["Tier"] != tc.tier {
+				t.Errorf("tier %v, want %s", props["Tier"], tc.tier)
+			}
+			if want := tc.tier == render.TierStandard; (n <= render.StandardParameterChars) != want || n > render.AdvancedParameterChars {
+				t.Errorf("up to %d characters in a %s parameter", n, tc.tier)
+			}
+			if warned(r) != (tc.tier == render.TierAdvanced) {
+				t.Errorf("warning %v, want %v", warned(r), tc.tier == render.TierAdvanced)
+			}
+			if compact := !strings.Contains(value, "\n"); compact != tc.compact {
+				t.Errorf("stored compact %v, want %v", compact, tc.compact)
+			}
+			if _, err := envoy.DecodeBootstrap(value); err != nil {
+				t.Errorf("the stored bootstrap does not read back: %v", err)
 			}
 		})
 	}
 	r := rendertest.Render(t, compose(6, true))
 	d := rendertest.Find(r.Diags, render.Error, "services.web.x-network.Envoy")
-	if d == nil || !strings.HasPrefix(d.Message, "the Envoy bootstrap is ") || !strings.HasSuffix(d.Message, "bytes; an SSM parameter holds 8192") {
+	if d == nil || !strings.HasPrefix(d.Message, "the Envoy bootstrap is up to ") || !strings.HasSuffix(d.Message, "an SSM parameter holds 8192 at most (Advanced tier)") {
 		t.Errorf("6 upstreams with X-Ray do not fit an Advanced parameter: want the size error, got %v", d)
 	}
 }

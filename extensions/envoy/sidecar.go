@@ -220,7 +220,18 @@ func addEnvoy(m *render.Model, p *types.Project, f *render.Family, s *types.Serv
 	stored := render.EscapeSub(body)
 	tier, err := render.ParameterTier("the Envoy bootstrap", stored, true)
 	if err != nil {
-		return err
+		// The review form's indentation costs room (a deep Envoy tree is a
+		// third longer as YAML than as compact JSON): a bootstrap that only
+		// fits compact is stored compact, keys still sorted, rather than
+		// refused. Envoy's --config-yaml reads JSON as YAML.
+		compact, cerr := compactBootstrap(body)
+		if cerr != nil {
+			return cerr
+		}
+		body, stored = compact, render.EscapeSub(compact)
+		if tier, err = render.ParameterTier("the Envoy bootstrap", stored, true); err != nil {
+			return err
+		}
 	}
 	if tier == render.TierAdvanced {
 		ds.Warnf(s.Name, path, "the Envoy bootstrap of family %s is %d characters, more than the %d of a Standard SSM parameter: it is stored in the Advanced tier, which AWS charges for (per parameter and month); fewer upstreams keep it Standard", f.Name, len(body), render.StandardParameterChars)
