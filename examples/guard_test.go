@@ -124,7 +124,7 @@ func controlWhy(key string) string {
 	case "CT.CLOUDWATCH.PR.2":
 		return "user: x-logging.RetentionInDays is below 365"
 	case "CT.CLOUDWATCH.PR.3":
-		return "composex: x-logging takes no KMS key for the log group yet"
+		return "user: set x-logging.CreateKmsKey: true (a key the stack creates) or x-logging.KmsKeyId (an existing key's ARN)"
 	case "CT.ELASTICLOADBALANCING.PR.1":
 		return "user: the HTTP listener forwards instead of redirecting to HTTPS"
 	case "CT.ELASTICLOADBALANCING.PR.2":
