@@ -37,6 +37,18 @@ func (Extension) Validate(in *render.Input) render.Diagnostics {
 // ending in Alarm.
 func alarmID(name string) string { return withSuffix(render.LogicalName(name), "Alarm") }
 
+// NamesByID maps the logical ID x-alarms gives each top-level alarm back
+// to the alarm's name in the compose file, for the messages of extensions
+// that read the rendered alarms (cwagent's resolution check, logmetrics).
+func NamesByID(in *render.Input) map[string]string {
+	out := map[string]string{}
+	raw, _ := in.Project.Extensions["x-alarms"].(map[string]any)
+	for name := range raw {
+		out[alarmID(name)] = name
+	}
+	return out
+}
+
 // topicID is the logical ID of an x-sns topic composex creates.
 func topicID(name string) string { return withSuffix(render.LogicalName(name), "Topic") }
 

@@ -35,6 +35,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/composex/composex/extensions/alarms"
+
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/cloudwatch"
 
@@ -203,7 +205,7 @@ func sourcesOf(m *render.Model, ref metricRef) []source {
 // data that does not exist in most of its periods, so it goes to
 // INSUFFICIENT_DATA instead of firing, at the high-resolution price.
 func checkAlarmResolution(in *render.Input, m *render.Model, ds *render.Diagnostics) {
-	names := alarmNames(in)
+	names := alarms.NamesByID(in)
 	for _, id := range slices.Sorted(maps.Keys(m.Resources)) {
 		al, ok := m.Resources[id].(*cloudwatch.Alarm)
 		if !ok {
@@ -261,19 +263,4 @@ func checkSource(path string, ref metricRef, what string, s source, ds *render.D
 		ds.Errorf("", path, "a %d s period needs a datapoint every %d s; %s comes from %s, stored at high resolution but scraped every %s, so some periods have no datapoint (INSUFFICIENT_DATA). Set %s.Interval to at most %ds, or use a Period of at least the interval",
 			ref.period, ref.period, what, from, iv, fix, ref.period)
 	}
-}
-
-// alarmNames maps the logical ID x-alarms gives a top-level alarm (its
-// name in PascalCase ending in Alarm) back to the name, for messages.
-func alarmNames(in *render.Input) map[string]string {
-	out := map[string]string{}
-	raw, _ := in.Project.Extensions["x-alarms"].(map[string]any)
-	for name := range raw {
-		id := render.LogicalName(name)
-		if !strings.HasSuffix(id, "Alarm") {
-			id += "Alarm"
-		}
-		out[id] = name
-	}
-	return out
 }

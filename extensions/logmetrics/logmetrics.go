@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/composex/composex/extensions/alarms"
+
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/cloudwatch"
 	"github.com/awslabs/goformation/v7/cloudformation/logs"
@@ -145,7 +147,7 @@ func checkAlarms(in *render.Input, m *render.Model, fs []*Filter, ds *render.Dia
 	if len(fs) == 0 {
 		return
 	}
-	names := alarmNames(in)
+	names := alarms.NamesByID(in)
 	check := func(id string, al *cloudwatch.Alarm) {
 		if al.MetricName == nil {
 			return
@@ -190,19 +192,4 @@ func checkAlarms(in *render.Input, m *render.Model, fs []*Filter, ds *render.Dia
 			check(id, al)
 		}
 	}
-}
-
-// alarmNames maps the logical ID x-alarms gives a top-level alarm (its
-// name in PascalCase ending in Alarm) back to the name, for messages.
-func alarmNames(in *render.Input) map[string]string {
-	out := map[string]string{}
-	raw, _ := in.Project.Extensions["x-alarms"].(map[string]any)
-	for name := range raw {
-		id := render.LogicalName(name)
-		if !strings.HasSuffix(id, "Alarm") {
-			id += "Alarm"
-		}
-		out[id] = name
-	}
-	return out
 }
