@@ -649,6 +649,7 @@ var codeTable = []CodeEntry{
 	{"CX0687", "extensions/envoy", "warning", "the Envoy bootstrap of family %s is %d characters, more than the %d of a Standard SSM parameter: it is stored in the Advanced tier, which AWS charges for (per parameter and month); fewer upstreams keep it Standard"},
 	{"CX0688", "extensions/envoy", "error", "port %d is in the range %d-%d from which the ECS agent picks the ports of the Service Connect proxy in the task (and the kernel the local ports of outgoing connections); choose a port below %d"},
 	{"CX0689", "extensions/envoy", "warning", "%s calls %s through Envoy, and family %s waits for family %s: CloudFormation cannot create both first, so %s's tasks resolve %s only from their next deployment on"},
+	{"CX1758", "extensions/logmetrics", "error", "a %d s period needs a high-resolution metric; %s comes from %s's log metric filter (%s), which CloudWatch Logs publishes at standard resolution (one datapoint a minute): the alarm would see no datapoint in most periods (INSUFFICIENT_DATA). Use a Period that is a multiple of 60"},
 }
 
 // retiredCodes are never given to another message.

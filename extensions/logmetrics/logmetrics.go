@@ -181,6 +181,15 @@ func checkAlarms(in *render.Input, m *render.Model, fs []*Filter, ds *render.Dia
 			if !slices.Equal(want, got) {
 				ds.Errorf("", path+".Properties.Dimensions", "metric %s of %s's log metric filter (%s) has the dimensions [%s]; this alarm asks for [%s], a metric that never gets data: give exactly the filter's dimension names", flt.MetricName, flt.Service, flt.Path, strings.Join(want, ", "), strings.Join(got, ", "))
 			}
+			// A metric filter publishes at standard resolution: its
+			// MetricTransformation has no StorageResolution, so CloudWatch
+			// keeps one datapoint a minute. A 10 s or 30 s alarm on it sees
+			// no datapoint in most periods (INSUFFICIENT_DATA), at the
+			// high-resolution alarm price; refused as cwagent refuses the
+			// same on a standard-resolution Prometheus metric.
+			if al.Period != nil && *al.Period > 0 && *al.Period < 60 {
+				ds.Errorf("", path+".Properties.Period", "a %d s period needs a high-resolution metric; %s comes from %s's log metric filter (%s), which CloudWatch Logs publishes at standard resolution (one datapoint a minute): the alarm would see no datapoint in most periods (INSUFFICIENT_DATA). Use a Period that is a multiple of 60", *al.Period, flt.MetricName, flt.Service, flt.Path)
+			}
 			return
 		}
 		if len(namesakes) > 0 {

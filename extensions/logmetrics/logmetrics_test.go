@@ -124,6 +124,30 @@ x-alarms:
 	}
 }
 
+// A log metric filter publishes at standard resolution (MetricTransformation
+// has no StorageResolution): a 10 s or 30 s alarm on its metric would lapse
+// into INSUFFICIENT_DATA, so it is refused at its Period; 60 s renders.
+func TestSubMinuteAlarmOnFilterMetricRefused(t *testing.T) {
+	compose := service(`
+        - {MetricName: Errors, Pattern: ERROR, Value: "1", DefaultValue: 0}`) + `
+x-alarms:
+  ApiErrors:
+    Properties:
+      Namespace: LogMetrics/demo
+      MetricName: Errors
+      Statistic: Sum
+      Period: PERIOD
+      EvaluationPeriods: 1
+      Threshold: 1
+      ComparisonOperator: GreaterThanOrEqualToThreshold
+`
+	for _, period := range []string{"10", "30"} {
+		rendertest.ExpectRefused(t, strings.Replace(compose, "PERIOD", period, 1), nil, "x-alarms.ApiErrors.Properties.Period",
+			"a "+period+" s period needs a high-resolution metric; Errors comes from api's log metric filter (services.api.x-logging.MetricFilters.0), which CloudWatch Logs publishes at standard resolution (one datapoint a minute): the alarm would see no datapoint in most periods (INSUFFICIENT_DATA). Use a Period that is a multiple of 60")
+	}
+	rendertest.MustRender(t, strings.Replace(compose, "PERIOD", "60", 1))
+}
+
 // The rules of the CloudWatch Logs filter syntax and of MetricFilter,
 // applied to the rendered filters of the examples and of this package's
 // own project: one transformation per filter, at most three dimensions,
