@@ -30,6 +30,17 @@ import (
 // strictly (no unknown field, every @type known), and checks it and every
 // typed configuration inside with Envoy's own validation rules
 // (protoc-gen-validate).
+// bootstrapJSON reads a stored Envoy bootstrap as Envoy's --config-yaml
+// does (YAML, of which JSON is a subset) and gives it back as JSON, for
+// tests that decode it into structs.
+func bootstrapJSON(value string) ([]byte, error) {
+	var v any
+	if err := yaml.Unmarshal([]byte(value), &v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
+
 func checkEnvoyBootstrap(t *testing.T, id, value string) {
 	t.Helper()
 	var doc yaml.Node

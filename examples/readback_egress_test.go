@@ -30,8 +30,12 @@ func checkEnvoyEgress(t *testing.T, p *project, sum *motoSummary) {
 	body := sum.parameter(t, "web", "envoy")
 	checkEnvoyBootstrap(t, "web envoy (deployed)", body)
 	var boot map[string]any
-	if err := json.Unmarshal([]byte(body), &boot); err != nil {
-		t.Fatalf("the Envoy bootstrap in SSM is not JSON: %v", err)
+	raw, err := bootstrapJSON(body)
+	if err == nil {
+		err = json.Unmarshal(raw, &boot)
+	}
+	if err != nil {
+		t.Fatalf("the Envoy bootstrap in SSM is not YAML: %v", err)
 	}
 	var egress map[string]any
 	for _, l := range asList(dig(boot, "static_resources", "listeners")) {
@@ -87,7 +91,17 @@ func checkEnvoyEgress(t *testing.T, p *project, sum *motoSummary) {
 
 	// The agent turns the hop's stats into metrics by cluster name.
 	cfg := sum.parameter(t, "web", "cloudwatch-agent")
-	if !strings.Contains(cfg, `"label_matcher":"^envoy;(api)$"`) || !strings.Contains(cfg, `"envoy_cluster_name"`) {
-		t.Errorf("web's agent config has no per-hop rule for api:\n%s", cfg)
+	var agent map[string]any
+	if err := json.Unmarshal([]byte(cfg), &agent); err != nil {
+		t.Fatalf("web's agent config is not JSON: %v", err)
+	}
+	perHop := false
+	for _, d := range asList(dig(agent, "logs", "metrics_collected", "prometheus", "emf_processor", "metric_declaration")) {
+		if dig(d, "label_matcher") == "^envoy;(api)$" && strings.Contains(fmt.Sprint(dig(d, "dimensions")), "envoy_cluster_name") {
+			perHop = true
+		}
+	}
+	if !perHop {
+		t.Errorf("web's agent config has no per-hop rule for api (label_matcher ^envoy;(api)$, dimension envoy_cluster_name):\n%s", cfg)
 	}
 }

@@ -281,7 +281,11 @@ func listenPorts(t *testing.T, td taskDefinition, c taskContainer) []int {
 				} `json:"listeners"`
 			} `json:"static_resources"`
 		}
-		if err := json.Unmarshal([]byte(td.ssm[m[1]]), &b); err != nil {
+		raw, err := bootstrapJSON(td.ssm[m[1]])
+		if err == nil {
+			err = json.Unmarshal(raw, &b)
+		}
+		if err != nil {
 			t.Errorf("%s: bootstrap %s: %v", td.ID, m[1], err)
 			continue
 		}

@@ -8,6 +8,9 @@ package render
 func elsewhere(earlier, later Diagnostics) Diagnostics {
 	services := map[string]bool{}
 	blocks := map[string]bool{}
+	// tops are the first keys of the earlier blocks (x-elbv2): a later
+	// error located only at x-elbv2 may be the same problem again.
+	tops := map[string]bool{}
 	seen := map[string]bool{}
 	for _, d := range earlier {
 		seen[d.Path+"\x00"+d.Message] = true
@@ -18,6 +21,7 @@ func elsewhere(earlier, later Diagnostics) Diagnostics {
 			services[d.Service] = true
 		} else if b := topBlock(d.Path); b != "" {
 			blocks[b] = true
+			tops[splitPath(b)[0]] = true
 		}
 	}
 	var out Diagnostics
@@ -26,6 +30,7 @@ func elsewhere(earlier, later Diagnostics) Diagnostics {
 		case d.Severity != Error, seen[d.Path+"\x00"+d.Message]:
 		case d.Service != "" && services[d.Service]:
 		case d.Service == "" && blocks[topBlock(d.Path)] && topBlock(d.Path) != "":
+		case d.Service == "" && topBlock(d.Path) == "" && tops[d.Path]:
 		default:
 			seen[d.Path+"\x00"+d.Message] = true
 			out = append(out, d)
