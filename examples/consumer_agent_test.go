@@ -38,6 +38,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -109,12 +110,7 @@ func deployTasks(t *testing.T, p *project, stack string, replicas int) []sdTask 
 	t.Helper()
 	res := templateResources(t, p)
 	var out []sdTask
-	ids := make([]string, 0, len(res))
-	for id := range res {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(res)) {
 		r := res[id]
 		if r["Type"] != "AWS::ECS::TaskDefinition" {
 			continue

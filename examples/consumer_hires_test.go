@@ -22,8 +22,8 @@ package examples
 // values).
 
 import (
+	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -175,12 +175,7 @@ func TestHighResolutionReachesCloudWatch(t *testing.T) {
 	}
 	alarms := 0
 	res := templateResources(t, p)
-	ids := make([]string, 0, len(res))
-	for id := range res {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(res)) {
 		r := res[id]
 		if r["Type"] != "AWS::CloudWatch::Alarm" {
 			continue
