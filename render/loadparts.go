@@ -43,6 +43,10 @@ var partitionMin = 50
 // partsLoaded, when set (by tests), hears of every project loaded in parts.
 var partsLoaded func(parts int)
 
+// asideRestored, when set (by tests), hears of the x- blocks a load in
+// parts set aside and put back.
+var asideRestored func(*asideExtensions)
+
 // partitionMax bounds the number of parts whatever GOMAXPROCS says: each
 // part copies the top-level sections.
 const partitionMax = 8
@@ -114,6 +118,7 @@ func loadInParts(ctx context.Context, details *types.ConfigDetails, opts []func(
 	if groups == nil {
 		return nil
 	}
+	aside := setAsideExtensions(doc, services)
 
 	name := projectNameContent(root)
 	if name == nil {
@@ -180,6 +185,17 @@ func loadInParts(ctx context.Context, details *types.ConfigDetails, opts []func(
 		o.SetProjectName(projectName, true)
 	}))
 	project, err := loader.ModelToProject(model, o, *details)
+	if err == nil && aside != nil {
+		// Interpolated with what the first part's load saw: the caller's
+		// environment and the project name compose-go put into it.
+		err = aside.interpolate(loader.ToOptions(&each[0], opts))
+		if err == nil && !aside.restore(project) {
+			err = errAsideLost
+		}
+	}
+	if err == nil && aside != nil && asideRestored != nil {
+		asideRestored(aside)
+	}
 	if err == nil && partsLoaded != nil {
 		partsLoaded(len(groups))
 	}

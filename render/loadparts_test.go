@@ -10,6 +10,11 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+
+	interp "github.com/compose-spec/compose-go/v2/interpolation"
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/tree"
+	"github.com/compose-spec/compose-go/v2/types"
 )
 
 // loadBothWays loads file whole and in parts of at least one service each,
@@ -172,11 +177,102 @@ services:
     <<: *b
   b: {image: nginx:1.27}
 `,
+	"x-blocks.yml": `name: ${PROJ:-demo}
+x-top:
+  Project: ${COMPOSE_PROJECT_NAME}
+  Home: ${HOME}
+  Literal: $${HOME}
+  Default: ${UNSET:-fallback}
+  Empty: []
+  Nothing: null
+  Nested: [{A: 1, B: true, C: "${HOME}/x"}, [1.5, "2"]]
+x-alarms: {}
+services:
+  a:
+    image: nginx:1.27
+    x-iam:
+      Policies:
+        - PolicyName: p
+          PolicyDocument: {Statement: [{Resource: "arn:aws:s3:::${HOME}/*"}]}
+    x-develop:
+      watch: [{path: ./src, action: sync, target: /app}]
+  b:
+    extends: a
+    x-scaling: {Range: "1-${MAX:-4}"}
+  c:
+    image: busybox:1.36
+    profiles: [debug]
+    x-prometheus: {ContainersInsights: {EnableCWAgentDebug: true}}
+  d:
+    image: busybox:1.36
+    x-network: {Ingress: {Services: [{Name: a}]}}
+    x-logging: {RetentionInDays: 30}
+  e:
+    image: busybox:1.36
+    x-empty: {}
+`,
+	"x-blocks-interpolation-error.yml": `services:
+  a: {image: nginx:1.27}
+  b: {image: nginx:1.27, x-iam: {Name: "${MISSING:?MISSING must be set}"}}
+  c: {image: nginx:1.27}
+`,
 	"interpolation-error.yml": `services:
   a: {image: "nginx:${TAG:?TAG must be set}"}
   b: {image: nginx:1.27}
   c: {image: "redis:${OTHER:?OTHER must be set}"}
 `,
+}
+
+// TestLoadInPartsSetsExtensionsAside checks that the x- blocks of a file
+// loaded in parts are set aside and put back (the comparison with the
+// whole load is TestLoadInPartsAcrossServices's x-blocks.yml): every
+// top-level block and every service's, except those compose-go reads
+// itself (x-develop, and the blocks of a service that extends or is
+// extended).
+func TestLoadInPartsSetsExtensionsAside(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
+	f := filepath.Join(t.TempDir(), "x-blocks.yml")
+	if err := os.WriteFile(f, []byte(crossPartCases["x-blocks.yml"]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var got *asideExtensions
+	saved := asideRestored
+	asideRestored = func(a *asideExtensions) { got = a }
+	defer func() { asideRestored = saved }()
+	savedMin := partitionMin
+	partitionMin = 1
+	defer func() { partitionMin = savedMin }()
+	in, ds := Load(context.Background(), LoadOptions{Files: []string{f}, Environment: map[string]string{"HOME": "/home/u"}})
+	if ds.HasErrors() {
+		t.Fatal(ds.Error())
+	}
+	if got == nil {
+		t.Fatal("no x- block was set aside")
+	}
+	top := slices.Sorted(maps.Keys(got.top))
+	var svcs []string
+	for name, blocks := range got.services {
+		for k := range blocks {
+			svcs = append(svcs, name+"."+k)
+		}
+	}
+	slices.Sort(svcs)
+	if want := []string{"x-alarms", "x-top"}; !slices.Equal(top, want) {
+		t.Errorf("top-level blocks set aside %v, want %v", top, want)
+	}
+	if want := []string{"c.x-prometheus", "d.x-logging", "d.x-network", "e.x-empty"}; !slices.Equal(svcs, want) {
+		t.Errorf("service blocks set aside %v, want %v", svcs, want)
+	}
+	// And interpolated as compose-go interpolates them.
+	x := in.Project.Extensions["x-top"].(map[string]any)
+	for k, want := range map[string]any{"Project": "demo", "Home": "/home/u", "Literal": "${HOME}", "Default": "fallback"} {
+		if x[k] != want {
+			t.Errorf("x-top.%s = %#v, want %#v", k, x[k], want)
+		}
+	}
+	if _, ok := in.Project.DisabledServices["c"].Extensions["x-prometheus"]; !ok {
+		t.Error("the x- block of a service disabled by its profile was not put back")
+	}
 }
 
 // TestLoadInPartsAcrossServices checks the files of crossPartCases both
@@ -198,9 +294,46 @@ func TestLoadInPartsAcrossServices(t *testing.T) {
 		if whole != parts {
 			t.Errorf("%s: whole and in parts differ:\nwhole: %s\nparts: %s", name, clip(whole), clip(parts))
 		}
-		wantSplit := name == "extends-anchors.yml" || name == "container-names.yml"
+		wantSplit := name == "extends-anchors.yml" || name == "container-names.yml" || name == "x-blocks.yml"
 		if (split > 0) != wantSplit {
 			t.Errorf("%s: loaded in %d parts, want parts %v", name, split, wantSplit)
+		}
+	}
+}
+
+// TestCastsUnderExtensions: of compose-go's casts, only a pattern that can
+// match a path under a set-aside block is kept; compose-go's own patterns
+// name compose attributes, so none is.
+func TestCastsUnderExtensions(t *testing.T) {
+	a := &asideExtensions{
+		top:      map[string]any{"x-top": nil},
+		services: map[string]map[string]any{"web.v2": {"x-iam": nil}},
+	}
+	o := loader.ToOptions(&types.ConfigDetails{}, nil)
+	if n := len(o.Interpolate.TypeCastMapping); n < 20 {
+		t.Fatalf("compose-go has only %d casts", n)
+	}
+	if kept := castsUnder(o.Interpolate.TypeCastMapping, a); len(kept) != 0 {
+		t.Errorf("kept %v of compose-go's casts", slices.Collect(maps.Keys(kept)))
+	}
+	cast := func(string) (any, error) { return nil, nil }
+	for pattern, want := range map[tree.Path]bool{
+		"services.*.cpus":         false,
+		"services.*.*":            true,
+		"services.*.x-iam.Name":   true,
+		"services.*.x-other.A":    false,
+		"*":                       true,
+		"x-top":                   true,
+		"x-top.*.Enabled":         true,
+		"x-other":                 false,
+		"services":                false,
+		"networks.*.external":     false,
+		"services.web.v2.x-iam":   false, // the name's dot is not a separator
+		"services.web👻v2.x-iam.A": true,
+	} {
+		kept := castsUnder(map[tree.Path]interp.Cast{pattern: cast}, a)
+		if got := len(kept) == 1; got != want {
+			t.Errorf("%s kept %v, want %v", pattern, got, want)
 		}
 	}
 }
