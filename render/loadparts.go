@@ -5,6 +5,7 @@ import (
 	"context"
 	"maps"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -155,13 +156,33 @@ func loadInParts(ctx context.Context, details *types.ConfigDetails, opts []func(
 		envs[i] = pd.Environment
 		each[i] = pd
 	}
+	partOpts := opts
+	if o := loader.ToOptions(details, opts); o.Interpolate != nil && !o.SkipInterpolation {
+		docs := []map[string]any{doc}
+		for _, f := range files[1:] {
+			var patch map[string]any
+			if yaml.Unmarshal(f.Content, &patch) != nil {
+				return nil
+			}
+			docs = append(docs, patch)
+		}
+		if used, ok := castsUsed(o.Interpolate.TypeCastMapping, docs...); ok {
+			partOpts = append(slices.Clip(opts), func(o *loader.Options) {
+				if o.Interpolate != nil {
+					fewer := *o.Interpolate
+					fewer.TypeCastMapping = used
+					o.Interpolate = &fewer
+				}
+			})
+		}
+	}
 	// Only now that every copy is made: part 0 rewrites the originals.
 	var wg sync.WaitGroup
 	for i := range each {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			models[i], errs[i] = loader.LoadModelWithContext(ctx, each[i], opts...)
+			models[i], errs[i] = loader.LoadModelWithContext(ctx, each[i], partOpts...)
 		}()
 	}
 	wg.Wait()
