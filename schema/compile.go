@@ -16,29 +16,38 @@ type compiled struct {
 	schema *gojsonschema.Schema
 }
 
+// lazySchema is one schema file, compiled the first time a block needs it:
+// a one-service render uses two or three of the files, and compiling all
+// of them was most of its time after process start.
+type lazySchema struct {
+	once sync.Once
+	c    *compiled
+	err  error
+}
+
 var (
-	compileOnce  sync.Once
-	compiledSet  map[string]*compiled
-	compileErr   error
-	compileCount atomic.Int32 // how many times the schemas were compiled (tests: once)
+	lazySchemas  = map[string]*lazySchema{}
+	compileCount atomic.Int32 // schema files compiled so far (tests: each once)
 )
 
-// schemas compiles every embedded extension schema, once per process.
-func schemas() (map[string]*compiled, error) {
-	compileOnce.Do(func() {
+func init() {
+	for _, name := range FileNames() {
+		lazySchemas[name] = &lazySchema{}
+	}
+}
+
+// schemaFile returns the compiled schema file name, compiling it once per
+// process.
+func schemaFile(name string) (*compiled, error) {
+	l, ok := lazySchemas[name]
+	if !ok {
+		return nil, fmt.Errorf("no schema file %s", name)
+	}
+	l.once.Do(func() {
 		compileCount.Add(1)
-		set := map[string]*compiled{}
-		for _, name := range FileNames() {
-			c, err := compileFile(name)
-			if err != nil {
-				compileErr = err
-				return
-			}
-			set[name] = c
-		}
-		compiledSet = set
+		l.c, l.err = compileFile(name)
 	})
-	return compiledSet, compileErr
+	return l.c, l.err
 }
 
 func compileFile(name string) (*compiled, error) {

@@ -38,6 +38,16 @@ func TestEveryKeyHasASchema(t *testing.T) {
 	}
 }
 
+// Schema files are compiled when a block first needs one: each must
+// compile, used or not by the examples.
+func TestEverySchemaFileCompiles(t *testing.T) {
+	for _, f := range schema.FileNames() {
+		if err := schema.CompileSchemaFile(f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
 func TestEverySchemaFileIsUsed(t *testing.T) {
 	used := map[string]bool{}
 	for _, e := range schema.Entries {

@@ -23,30 +23,25 @@ func Validate(in *render.Input) render.Diagnostics {
 	if in == nil || in.Project == nil {
 		return ds
 	}
-	set, err := schemas()
-	if err != nil {
-		ds.Errorf("", "", "internal error: extension schemas: %v", err)
-		return ds
-	}
 	p := in.Project
 	for _, name := range sortedKeys(p.Services) {
 		ext := p.Services[name].Extensions
 		for _, k := range sortedKeys(ext) {
 			if file, ok := Lookup(ServiceLevel, k); ok {
-				check(in, set[file], ext[k], name, []string{"services", name, k}, &ds)
+				check(in, file, ext[k], name, []string{"services", name, k}, &ds)
 			}
 		}
 	}
 	for _, k := range sortedKeys(p.Extensions) {
 		if file, ok := Lookup(ProjectLevel, k); ok {
-			check(in, set[file], p.Extensions[k], "", []string{k}, &ds)
+			check(in, file, p.Extensions[k], "", []string{k}, &ds)
 		}
 	}
 	for _, name := range sortedKeys(p.Secrets) {
 		ext := p.Secrets[name].Extensions
 		for _, k := range sortedKeys(ext) {
 			if file, ok := Lookup(SecretLevel, k); ok {
-				check(in, set[file], ext[k], "", []string{"secrets", name, k}, &ds)
+				check(in, file, ext[k], "", []string{"secrets", name, k}, &ds)
 			}
 		}
 	}
@@ -54,7 +49,7 @@ func Validate(in *render.Input) render.Diagnostics {
 		ext := p.Volumes[name].Extensions
 		for _, k := range sortedKeys(ext) {
 			if file, ok := Lookup(VolumeLevel, k); ok {
-				check(in, set[file], ext[k], "", []string{"volumes", name, k}, &ds)
+				check(in, file, ext[k], "", []string{"volumes", name, k}, &ds)
 			}
 		}
 	}
@@ -67,15 +62,16 @@ type finding struct {
 	msg   string
 }
 
-func check(in *render.Input, c *compiled, value any, service string, base []string, ds *render.Diagnostics) {
+func check(in *render.Input, file string, value any, service string, base []string, ds *render.Diagnostics) {
 	add := func(parts []string, msg string) {
 		path := joinPath(append(append([]string(nil), base...), parts...))
 		d := render.Diagnostic{Severity: render.Error, Service: service, Path: path, Message: msg}
 		d.File, d.Line, d.Column = in.Sources.Locate(path)
 		ds.Add(d)
 	}
-	if c == nil {
-		add(nil, "internal error: no compiled schema")
+	c, err := schemaFile(file)
+	if err != nil {
+		ds.Errorf(service, joinPath(base), "internal error: extension schemas: %v", err)
 		return
 	}
 	doc, err := normalize(value)
