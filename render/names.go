@@ -4,6 +4,7 @@ import (
 	"hash/fnv"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 var nonAlnum = regexp.MustCompile(`[^A-Za-z0-9]+`)
@@ -99,7 +100,9 @@ func ResourceName(name string) string {
 
 // validContainerName is what ECS accepts as a container name: up to 255
 // letters, digits, hyphens and underscores.
-var validContainerName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+// Compiled at first use: a counted repetition of hundreds compiles to a
+// program that large, which every process used to build at start.
+var validContainerName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`) })
 
 // checkNameCollisions refuses names that would break at deploy: a service
 // whose name ECS does not accept as a container name (compose allows dots),
@@ -109,7 +112,7 @@ var validContainerName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 // names every service involved.
 func checkNameCollisions(services, families []string, members map[string][]string, ds *Diagnostics) {
 	for _, n := range services {
-		if !validContainerName.MatchString(n) {
+		if !validContainerName().MatchString(n) {
 			ds.Errorf(n, ServicePath(n), "the service name %q cannot be an ECS container name (allowed: up to 255 letters, digits, - and _): rename the service", n)
 		}
 	}

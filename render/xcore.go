@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/awslabs/goformation/v7/cloudformation/ecs"
 	"github.com/awslabs/goformation/v7/cloudformation/tags"
@@ -275,7 +276,7 @@ func clusterProperties(x XCluster, m *Model, ds *Diagnostics) {
 			ok = false
 		}
 	}
-	if p.ClusterName != nil && !reClusterName.MatchString(*p.ClusterName) {
+	if p.ClusterName != nil && !reClusterName().MatchString(*p.ClusterName) {
 		ds.Errorf("", "x-cluster.Properties.ClusterName", "%q is not an ECS cluster name (1 to 255 letters, digits, - and _)", *p.ClusterName)
 		ok = false
 	}
@@ -299,7 +300,9 @@ func clusterProperties(x XCluster, m *Model, ds *Diagnostics) {
 	})
 }
 
-var reClusterName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+// Compiled at first use: a counted repetition of hundreds compiles to a
+// program that large, which every process used to build at start.
+var reClusterName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`) })
 
 func intList(v []int) string {
 	s := make([]string, len(v))

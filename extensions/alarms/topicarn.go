@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
 
@@ -16,12 +17,16 @@ import (
 // (written $${AWS::Region} in a compose file, whose interpolation takes a
 // lone ${...} for a variable).
 var (
-	reTopicArn = regexp.MustCompile(`^arn:(aws[a-z-]*|\$\{AWS::Partition\}):sns:([a-z]{2}(-[a-z]+)+-\d|\$\{AWS::Region\}):(\d{12}|\$\{AWS::AccountId\}):([A-Za-z0-9_./:-]{1,256})$`)
+	// Compiled at first use: a counted repetition of hundreds compiles to a
+	// program that large, which every process used to build at start.
+	reTopicArn = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:(aws[a-z-]*|\$\{AWS::Partition\}):sns:([a-z]{2}(-[a-z]+)+-\d|\$\{AWS::Region\}):(\d{12}|\$\{AWS::AccountId\}):([A-Za-z0-9_./:-]{1,256})$`)
+	})
 	// reTopicName is what SNS allows as a topic name, the resource part of
 	// its ARN. The ARN pattern above is wider (compose-x's files write
 	// arn:aws:sns:REGION:ACCOUNT:topic/NAME) but never lets * or ? through,
 	// so a topic ARN cannot become an IAM wildcard.
-	reTopicName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
+	reTopicName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}(\.fifo)?$`) })
 	rePseudo    = regexp.MustCompile(`\$\{AWS::(Partition|Region|AccountId)\}`)
 )
 
@@ -54,12 +59,12 @@ func topicArnBody(arn string) string {
 // to such an ARN (or a publish by a task) fails at run time unless the ARN
 // is corrected. It is passed as written, and grants exactly that string.
 func warnTopicName(service, path, arn string, ds *render.Diagnostics) {
-	m := reTopicArn.FindStringSubmatch(arn)
-	if m == nil || reTopicName.MatchString(m[5]) {
+	m := reTopicArn().FindStringSubmatch(arn)
+	if m == nil || reTopicName().MatchString(m[5]) {
 		return
 	}
 	hint := ""
-	if i := strings.LastIndexAny(m[5], "/:"); i >= 0 && reTopicName.MatchString(m[5][i+1:]) {
+	if i := strings.LastIndexAny(m[5], "/:"); i >= 0 && reTopicName().MatchString(m[5][i+1:]) {
 		hint = fmt.Sprintf(" (did you mean %s%s?)", strings.TrimSuffix(arn, m[5]), m[5][i+1:])
 	}
 	ds.Warnf(service, path, "%s: %q is not an SNS topic name (1 to 256 letters, digits, - or _, and .fifo), and SNS topic ARNs end in the bare name%s; notifications to it fail unless such a topic exists", arn, m[5], hint)
@@ -71,7 +76,7 @@ func warnTopicName(service, path, arn string, ds *render.Diagnostics) {
 // the stack's region is known only at deploy time.
 func warnTopicRegion(service, path, arn string, ds *render.Diagnostics) {
 	warnTopicName(service, path, arn, ds)
-	m := reTopicArn.FindStringSubmatchIndex(arn)
+	m := reTopicArn().FindStringSubmatchIndex(arn)
 	if m == nil || arn[m[4]:m[5]] == "${AWS::Region}" {
 		return
 	}
@@ -92,7 +97,7 @@ func propertyTopics(path string, alarm, ok, insufficient *[]string, ds *render.D
 		list *[]string
 	}{{"AlarmActions", alarm}, {"OKActions", ok}, {"InsufficientDataActions", insufficient}} {
 		for i, a := range *l.list {
-			if !reTopicArn.MatchString(a) {
+			if !reTopicArn().MatchString(a) {
 				continue
 			}
 			warnTopicRegion("", fmt.Sprintf("%s.Properties.%s.%d", path, l.name, i), a, ds)

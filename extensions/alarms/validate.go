@@ -122,7 +122,7 @@ func readSns(raw any, c *config, ds *render.Diagnostics) {
 		case s.Properties == nil && s.TopicArn == "":
 			ds.Errorf("", path, "give Properties (composex creates the topic, Properties: {} for the defaults) or TopicArn (an existing topic)")
 			continue
-		case s.TopicArn != "" && !reTopicArn.MatchString(s.TopicArn):
+		case s.TopicArn != "" && !reTopicArn().MatchString(s.TopicArn):
 			ds.Errorf("", path+".TopicArn", "%q is not an SNS topic ARN (arn:PARTITION:sns:REGION:ACCOUNT:NAME, no * or ?)", s.TopicArn)
 			continue
 		}
@@ -231,7 +231,7 @@ func checkTopics(service, path string, topics []Topic, c *config, ds *render.Dia
 			ds.Errorf(service, p, "give TopicArn or x-sns, not both")
 		case t.TopicArn == "" && t.Sns == "":
 			ds.Errorf(service, p, "give TopicArn (an existing topic) or x-sns (a topic of the top-level x-sns)")
-		case t.TopicArn != "" && !reTopicArn.MatchString(t.TopicArn):
+		case t.TopicArn != "" && !reTopicArn().MatchString(t.TopicArn):
 			ds.Errorf(service, p+".TopicArn", "%q is not an SNS topic ARN (arn:PARTITION:sns:REGION:ACCOUNT:NAME, no * or ?)", t.TopicArn)
 		case t.TopicArn != "":
 			warnTopicRegion(service, p+".TopicArn", t.TopicArn, ds)

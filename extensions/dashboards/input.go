@@ -11,6 +11,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"sync"
 
 	"github.com/composex/composex/render"
 )
@@ -46,7 +47,9 @@ type MetricsDef struct {
 const DefaultStart = "-PT12H"
 
 var (
-	reName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}$`)
+	// Compiled at first use: a counted repetition of hundreds compiles to a
+	// program that large, which every process used to build at start.
+	reName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}$`) })
 	// A relative start, an ISO 8601 duration before now.
 	reStart = regexp.MustCompile(`^-P(?:[0-9]+[YMWD])*(?:T(?:[0-9]+[HMS])+)?$`)
 )
@@ -67,7 +70,7 @@ func read(in *render.Input, ds *render.Diagnostics) map[string]*Dashboard {
 		d := all[name]
 		path := key + "." + render.Key(name)
 		bad := false
-		if !reName.MatchString(name) {
+		if !reName().MatchString(name) {
 			ds.Errorf("", path, "%q cannot name a dashboard: 1 to 100 letters, digits, - and _ (the dashboard is named <stack>-%s)", name, name)
 			bad = true
 		}

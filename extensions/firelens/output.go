@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/composex/composex/render"
 )
@@ -41,12 +42,16 @@ var pluginOptions = map[string][]string{
 var agentOptions = []string{"include-pattern", "exclude-pattern", "log-driver-buffer-limit"}
 
 var (
-	logGroupName = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
+	// Compiled at first use: a counted repetition of hundreds compiles to a
+	// program that large, which every process used to build at start.
+	logGroupName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`) })
 	firehoseArn  = regexp.MustCompile(`^arn:(aws[a-z-]*):firehose:([a-z0-9-]+):([0-9]{12}):deliverystream/([a-zA-Z0-9_.-]{1,64})$`)
 	bucketArn    = regexp.MustCompile(`^arn:(aws[a-z-]*):s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$`)
-	roleArn      = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$`)
-	imagePath    = regexp.MustCompile(`^/[A-Za-z0-9._/-]+$`)
-	envName      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	roleArn      = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$`)
+	})
+	imagePath = regexp.MustCompile(`^/[A-Za-z0-9._/-]+$`)
+	envName   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // output is one Fluent Bit [OUTPUT]: the plugin and its options as the
@@ -138,13 +143,13 @@ func checkOutput(service string, o *output, ds *render.Diagnostics) bool {
 			ok = false
 		}
 	}
-	if r := o.options["role_arn"]; r != "" && !roleArn.MatchString(r) {
+	if r := o.options["role_arn"]; r != "" && !roleArn().MatchString(r) {
 		ds.Errorf(service, o.path+".role_arn", "%q is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", r)
 		ok = false
 	}
 	switch o.plugin {
 	case pluginCloudWatch:
-		if g := o.options["log_group_name"]; g != "" && !logGroupName.MatchString(g) {
+		if g := o.options["log_group_name"]; g != "" && !logGroupName().MatchString(g) {
 			ds.Errorf(service, o.path+".log_group_name", "%q is not a CloudWatch Logs group name (1 to 512 of letters, digits and . _ - / #)", g)
 			ok = false
 		}

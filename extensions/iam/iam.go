@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -41,7 +42,9 @@ type UserPolicy struct {
 var (
 	rePolicyArn  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$`)
 	rePolicyName = regexp.MustCompile(`^[\w+=,.@/-]+$`)
-	rePolicyID   = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
+	// Compiled at first use: a counted repetition of hundreds compiles to a
+	// program that large, which every process used to build at start.
+	rePolicyID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{1,128}$`) })
 )
 
 // Extension implements render.Extension for x-iam.
@@ -71,7 +74,7 @@ func read(s types.ServiceConfig, ds *render.Diagnostics) *XIam {
 		switch {
 		case p.PolicyName == "":
 			ds.Errorf(s.Name, pp+".PolicyName", "a policy name is required")
-		case !rePolicyID.MatchString(p.PolicyName):
+		case !rePolicyID().MatchString(p.PolicyName):
 			ds.Errorf(s.Name, pp+".PolicyName", "%q is not a valid IAM policy name (1 to 128 of letters, digits and +=,.@_-)", p.PolicyName)
 		}
 		checkDocument(s.Name, pp+".PolicyDocument", p.PolicyDocument, ds)

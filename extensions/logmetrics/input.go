@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/composex/composex/render"
 )
@@ -51,8 +52,10 @@ var (
 	reJSONSelector = regexp.MustCompile(`^\$\.[A-Za-z0-9_@-]+(\[[0-9]+\])?(\.[A-Za-z0-9_@-]+(\[[0-9]+\])?)*$`)
 	// A space-delimited field selector: $ then a field name of the pattern.
 	reSpacedSelector = regexp.MustCompile(`^\$[A-Za-z_][A-Za-z0-9_]*$`)
-	reMetricName     = regexp.MustCompile(`^[^:*$]{1,255}$`)
-	reFieldName      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*`)
+	// Compiled at first use: a counted repetition of hundreds compiles to a
+	// program that large, which every process used to build at start.
+	reMetricName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[^:*$]{1,255}$`) })
+	reFieldName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*`)
 )
 
 // DefaultNamespace is the namespace of a filter that names none.
@@ -116,10 +119,10 @@ func read(in *render.Input, ds *render.Diagnostics) *config {
 // never: a selector the pattern cannot fill publishes nothing.
 func check(f *Filter, ds *render.Diagnostics) bool {
 	n := len(*ds)
-	if !reMetricName.MatchString(f.MetricName) {
+	if !reMetricName().MatchString(f.MetricName) {
 		ds.Errorf(f.Service, f.Path+"."+"MetricName", "%q is not a metric name: 1 to 255 characters, none of : * $", f.MetricName)
 	}
-	if !reMetricName.MatchString(f.Namespace) {
+	if !reMetricName().MatchString(f.Namespace) {
 		ds.Errorf(f.Service, f.Path+"."+"Namespace", "%q is not a namespace: 1 to 255 characters, none of : * $", f.Namespace)
 	} else if strings.HasPrefix(f.Namespace, "AWS/") {
 		ds.Errorf(f.Service, f.Path+"."+"Namespace", "%q: namespaces starting with AWS/ are reserved for AWS services; use your own (default %s)", f.Namespace, "LogMetrics/<project>")
@@ -146,7 +149,7 @@ func check(f *Filter, ds *render.Diagnostics) bool {
 		ds.Errorf(f.Service, f.Path+"."+"DefaultValue", "CloudWatch Logs refuses a DefaultValue on a filter with Dimensions (a line that does not match has no dimension values); drop one of them")
 	}
 	for _, d := range slices.Sorted(maps.Keys(f.Dimensions)) {
-		if !reMetricName.MatchString(d) {
+		if !reMetricName().MatchString(d) {
 			ds.Errorf(f.Service, f.Path+".Dimensions."+render.Key(d), "%q is not a dimension name: 1 to 255 characters, none of : * $", d)
 		}
 		if msg := selectorProblem(f.Dimensions[d], kind, fields); msg != "" {
