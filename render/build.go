@@ -433,7 +433,7 @@ func locatedExactly(src *Sources, path string) bool {
 		if f.root == nil {
 			continue
 		}
-		if _, _, depth := walk(f.root, parts); depth == len(parts) {
+		if _, _, depth := f.walk(parts); depth == len(parts) {
 			return true
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -35,6 +36,56 @@ type sourceFile struct {
 	// data is the content root was parsed from: a file compose-go reads
 	// with the same bytes can reuse root instead of parsing it again.
 	data []byte
+	// keys indexes root's large mappings (built at first use).
+	keys *keyIndex
+}
+
+// keyIndex finds a key of a large mapping of a file without scanning it:
+// locating every service's problems scans the services mapping once per
+// lookup, which made the checks of a 3000-service project quadratic. Only
+// mappings of many keys are indexed; the trees are never changed after
+// they are parsed.
+type keyIndex struct {
+	once sync.Once
+	at   map[*yaml.Node]map[string]int // mapping -> key -> index in Content of its first occurrence
+}
+
+// indexedKeys is the number of keys from which a mapping is indexed.
+const indexedKeys = 32
+
+func (k *keyIndex) build(root *yaml.Node) {
+	k.at = map[*yaml.Node]map[string]int{}
+	seen := map[*yaml.Node]bool{}
+	var visit func(n *yaml.Node)
+	visit = func(n *yaml.Node) {
+		if n == nil || seen[n] {
+			return
+		}
+		seen[n] = true
+		if n.Kind == yaml.MappingNode && len(n.Content) >= 2*indexedKeys {
+			idx := make(map[string]int, len(n.Content)/2)
+			for j := 0; j+1 < len(n.Content); j += 2 {
+				if _, dup := idx[n.Content[j].Value]; !dup {
+					idx[n.Content[j].Value] = j
+				}
+			}
+			k.at[n] = idx
+		}
+		for _, c := range n.Content {
+			visit(c)
+		}
+		visit(n.Alias)
+	}
+	visit(root)
+}
+
+// walk is walk on the file's tree, with its large mappings indexed.
+func (f sourceFile) walk(parts []string) (pos, value *yaml.Node, depth int) {
+	if f.keys == nil {
+		return walk(f.root, parts)
+	}
+	f.keys.once.Do(func() { f.keys.build(f.root) })
+	return walkIndexed(f.root, parts, f.keys.at)
 }
 
 // ReadSources parses each file once; a file that cannot be parsed is skipped
@@ -125,7 +176,7 @@ func (s *Sources) AddBytes(name string, data []byte) {
 		s.files = append(s.files, sourceFile{name: name, empty: err == nil, badBytes: scanBytes(name, data)})
 		return
 	}
-	s.files = append(s.files, sourceFile{name: name, root: doc.Content[0], data: data})
+	s.files = append(s.files, sourceFile{name: name, root: doc.Content[0], data: data, keys: &keyIndex{}})
 }
 
 // rootOf is the parsed tree of a file whose content is exactly data, or nil
@@ -162,7 +213,7 @@ func (s *Sources) Locate(path string) (file string, line, col int) {
 		if f.root == nil {
 			continue
 		}
-		node, _, depth := walk(f.root, parts)
+		node, _, depth := f.walk(parts)
 		if depth > bestDepth && depth > 0 {
 			bestDepth, file, line, col = depth, f.name, node.Line, node.Column
 			if depth == len(parts) {
@@ -219,6 +270,11 @@ func splitPath(path string) []string {
 // of the deepest key reached (the key itself for mappings), that key's
 // value, and how many keys matched.
 func walk(node *yaml.Node, parts []string) (pos, value *yaml.Node, depth int) {
+	return walkIndexed(node, parts, nil)
+}
+
+// walkIndexed is walk, finding the keys of the mappings in index by it.
+func walkIndexed(node *yaml.Node, parts []string, index map[*yaml.Node]map[string]int) (pos, value *yaml.Node, depth int) {
 	cur := node
 	for i, p := range parts {
 		for cur.Kind == yaml.AliasNode && cur.Alias != nil {
@@ -227,6 +283,15 @@ func walk(node *yaml.Node, parts []string) (pos, value *yaml.Node, depth int) {
 		switch cur.Kind {
 		case yaml.MappingNode:
 			found := false
+			if idx, ok := index[cur]; ok {
+				if j, ok := idx[p]; ok {
+					pos, cur, found = cur.Content[j], cur.Content[j+1], true
+				}
+				if !found {
+					return posOr(pos, cur), cur, i
+				}
+				continue
+			}
 			for j := 0; j+1 < len(cur.Content); j += 2 {
 				if cur.Content[j].Value == p {
 					pos, cur, found = cur.Content[j], cur.Content[j+1], true
@@ -291,7 +356,7 @@ func (s *Sources) Keys(path string) []string {
 		if f.root == nil {
 			continue
 		}
-		_, node, depth := walk(f.root, parts)
+		_, node, depth := f.walk(parts)
 		if depth != len(parts) || node.Kind != yaml.MappingNode {
 			continue
 		}
@@ -319,7 +384,7 @@ func (s *Sources) HasAnchor(path string) bool {
 		if f.root == nil {
 			continue
 		}
-		if _, v, depth := walk(f.root, parts); depth == len(parts) && v.Anchor != "" {
+		if _, v, depth := f.walk(parts); depth == len(parts) && v.Anchor != "" {
 			return true
 		}
 	}

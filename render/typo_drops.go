@@ -77,7 +77,7 @@ func environmentKeys(s *Sources, name string) map[string]bool {
 			continue
 		}
 		parts := splitPath(ServicePath(name, "environment"))
-		if _, node, depth := walk(f.root, parts); depth == len(parts) && node != nil && node.Kind == yaml.SequenceNode {
+		if _, node, depth := f.walk(parts); depth == len(parts) && node != nil && node.Kind == yaml.SequenceNode {
 			for _, c := range node.Content {
 				if m := envListEntryKey.FindStringSubmatch(c.Value); m != nil {
 					out[m[1]] = true
