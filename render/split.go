@@ -178,6 +178,17 @@ type group struct {
 	conds     map[string]bool
 	dependsOn map[string]bool // other stacks (or root resources) to wait for
 	reads     map[string]bool // other stacks whose outputs it takes
+	// exports are the outputs this group's references need of other
+	// groups: groups are rewritten concurrently, each writing only its own
+	// state, and the outputs are added to their owners afterwards.
+	exports []export
+}
+
+// export is an output a group needs from another.
+type export struct {
+	owner *group
+	name  string
+	value any
 }
 
 func split(tree Tree, m *Model, name string, format Format, sizes map[string]int) ([]Stack, error) {
@@ -187,10 +198,19 @@ func split(tree Tree, m *Model, name string, format Format, sizes map[string]int
 	s.conds, _ = tree["Conditions"].(map[string]any)
 	owners := Owners(m)
 	byFamily := map[*Family][]string{}
+	var owned []string
 	for id := range s.resources {
 		if f := owners[id]; f != nil {
 			byFamily[f] = append(byFamily[f], id)
+			owned = append(owned, id)
 		}
+	}
+	// Each resource's references, found concurrently (a read of the tree).
+	found := make([][]string, len(owned))
+	parallel(len(owned), func(i int) { found[i] = s.references(s.resources[owned[i]]) })
+	refsOf := make(map[string][]string, len(owned))
+	for i, id := range owned {
+		refsOf[id] = found[i]
 	}
 	// Families in dependency order, so that a group only waits for groups
 	// before it and the nested stacks never wait for each other in a cycle.
@@ -208,7 +228,7 @@ func split(tree Tree, m *Model, name string, format Format, sizes map[string]int
 		refs := map[string]bool{}
 		for _, id := range ids {
 			size.Bytes += sizes[id]
-			for _, ref := range s.references(s.resources[id]) {
+			for _, ref := range refsOf[id] {
 				if target, _, _ := strings.Cut(ref, "."); !own[target] && !strings.HasPrefix(target, "AWS::") {
 					refs[ref] = true
 				}
@@ -252,9 +272,19 @@ func split(tree Tree, m *Model, name string, format Format, sizes map[string]int
 		})
 		stackIDs[g.id] = true
 	}
-	for _, g := range s.groups {
+	// The groups are rewritten concurrently: a group's rewrite writes its
+	// own resources and state only, and reads what no rewrite changes
+	// (which group owns what, the root's resources, parameters and
+	// conditions); the outputs it needs of other groups are added after.
+	parallel(len(s.groups), func(i int) {
+		g := s.groups[i]
 		for id, r := range g.resources {
 			g.resources[id] = s.rewriteResource(r, g)
+		}
+	})
+	for _, g := range s.groups {
+		for _, e := range g.exports {
+			e.owner.outputs[e.name] = e.value
 		}
 		for id := range g.resources {
 			delete(s.resources, id)
@@ -397,7 +427,7 @@ func (s *splitter) carry(g *group, target, attr string) (name string, getatt []a
 			owner.outputs[name] = map[string]any{"Value": valueOf(target, attr)}
 			return "", []any{owner.id, "Outputs." + name}, false
 		}
-		owner.outputs[name] = map[string]any{"Value": valueOf(target, attr)}
+		g.exports = append(g.exports, export{owner, name, map[string]any{"Value": valueOf(target, attr)}})
 		g.reads[owner.id] = true // CloudFormation orders the stacks through the GetAtt
 		s.needParam(g, name, map[string]any{"Type": "String"}, map[string]any{"Fn::GetAtt": []any{owner.id, "Outputs." + name}})
 		return name, nil, false
