@@ -89,15 +89,18 @@ func validateKeys(in *Input, exts []Extension) Diagnostics {
 			projectKeys[k] = true
 		}
 	}
+	known := slices.Sorted(maps.Keys(serviceKeys))
 	for _, name := range slices.Sorted(maps.Keys(in.Project.Services)) {
 		for _, k := range slices.Sorted(maps.Keys(in.Project.Services[name].Extensions)) {
-			switch near := closest(k, slices.Sorted(maps.Keys(serviceKeys))); {
-			case serviceKeys[k]:
+			if serviceKeys[k] {
+				continue // the usual case: looked up, not compared with every key
+			}
+			switch near := closest(k, known); {
 			case composexServiceKeys[k]:
 				ds.Warnf(name, ServicePath(name, k), "%s is a compose-x or ECS-plugin extension that composex does not implement; it is ignored", k)
 			case near != "":
 				// A misspelled extension would silently render nothing.
-				ds.Errorf(name, ServicePath(name, k), "unknown extension %s (did you mean %s?); composex reads %s", k, near, strings.Join(slices.Sorted(maps.Keys(serviceKeys)), ", "))
+				ds.Errorf(name, ServicePath(name, k), "unknown extension %s (did you mean %s?); composex reads %s", k, near, strings.Join(known, ", "))
 			default:
 				ds.Warnf(name, ServicePath(name, k), "composex does not handle %s; it is ignored", k)
 			}
