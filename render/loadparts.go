@@ -20,10 +20,10 @@ import (
 // defaults, path resolution), and what it does to one service does not
 // depend on the others until the project is assembled. So the services are
 // split into parts, each part is loaded as a model (loader.LoadModelWithContext)
-// with every top-level section beside it, the models are merged, and the one
-// merged model is turned into the project (loader.ModelToProject), which is
-// where the checks across services (depends_on, networks, volumes, secrets,
-// container names, profiles) run, once, on everything.
+// with every top-level section beside it, and each part's model becomes
+// that part's project (loader.ModelToProject), concurrently too; the
+// projects are joined, with the checks that look across services made
+// whole (render/loadproject.go).
 //
 // Each part is handed the mapping composex already decoded from the tree
 // its line map parsed (types.ConfigFile.Config), so compose-go does not parse
@@ -43,6 +43,10 @@ var partitionMin = 50
 
 // partsLoaded, when set (by tests), hears of every project loaded in parts.
 var partsLoaded func(parts int)
+
+// partsRefused, when set (by tests), hears why a load in parts gave way
+// to the whole load.
+var partsRefused func(error)
 
 // asideRestored, when set (by tests), hears of the x- blocks a load in
 // parts set aside and put back.
@@ -188,11 +192,13 @@ func loadInParts(ctx context.Context, details *types.ConfigDetails, opts []func(
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
+			if partsRefused != nil {
+				partsRefused(err)
+			}
 			return nil
 		}
 	}
-	model := mergeModels(models)
-	projectName, _ := model["name"].(string)
+	projectName, _ := models[0]["name"].(string)
 	// What compose-go's single load does to the caller's environment: the
 	// project name becomes COMPOSE_PROJECT_NAME.
 	if details.Environment == nil {
@@ -202,10 +208,12 @@ func loadInParts(ctx context.Context, details *types.ConfigDetails, opts []func(
 	if v, ok := envs[0][consts.ComposeProjectName]; ok {
 		details.Environment[consts.ComposeProjectName] = v
 	}
-	o := loader.ToOptions(details, append(append([]func(*loader.Options){}, opts...), func(o *loader.Options) {
-		o.SetProjectName(projectName, true)
-	}))
-	project, err := loader.ModelToProject(model, o, *details)
+	o := func() *loader.Options {
+		return loader.ToOptions(details, append(append([]func(*loader.Options){}, opts...), func(o *loader.Options) {
+			o.SetProjectName(projectName, true)
+		}))
+	}
+	project, err := projectInParts(models, o, *details)
 	if err == nil && aside != nil {
 		// Interpolated with what the first part's load saw: the caller's
 		// environment and the project name compose-go put into it.
@@ -221,6 +229,9 @@ func loadInParts(ctx context.Context, details *types.ConfigDetails, opts []func(
 		partsLoaded(len(groups))
 	}
 	if err != nil {
+		if partsRefused != nil {
+			partsRefused(err)
+		}
 		if had {
 			details.Environment[consts.ComposeProjectName] = before
 		} else {
@@ -396,34 +407,6 @@ func extendsInFile(svc any) string {
 		return name
 	}
 	return ""
-}
-
-// mergeModels puts the parts' models together: the services side by side,
-// and of each top-level section what any part has (every part has the
-// same sections, and normalization adds the default network only to the
-// parts that use it).
-func mergeModels(models []map[string]any) map[string]any {
-	out := models[0]
-	for _, m := range models[1:] {
-		for k, v := range m {
-			have, ok := out[k]
-			if !ok {
-				out[k] = v
-				continue
-			}
-			dst, ok1 := have.(map[string]any)
-			src, ok2 := v.(map[string]any)
-			if !ok1 || !ok2 {
-				continue
-			}
-			for kk, vv := range src {
-				if _, ok := dst[kk]; !ok || k == "services" {
-					dst[kk] = vv
-				}
-			}
-		}
-	}
-	return out
 }
 
 // deepCopyYAML copies a decoded YAML value: mappings and sequences anew,

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	interp "github.com/compose-spec/compose-go/v2/interpolation"
@@ -216,6 +217,31 @@ services:
   b: {image: nginx:1.27, x-iam: {Name: "${MISSING:?MISSING must be set}"}}
   c: {image: nginx:1.27}
 `,
+	"cycle.yml": `services:
+  a: {image: nginx:1.27, depends_on: [b]}
+  b: {image: nginx:1.27, depends_on: [c]}
+  c: {image: nginx:1.27, depends_on: [a]}
+`,
+	"profiles-across.yml": `services:
+  a: {image: nginx:1.27, depends_on: {d: {condition: service_started, required: false}}}
+  b: {image: nginx:1.27, network_mode: "service:c"}
+  c: {image: nginx:1.27, networks: [back]}
+  d: {image: nginx:1.27, profiles: [debug]}
+  e: {image: nginx:1.27, build: {context: ., additional_contexts: {base: "service:f"}}}
+  f: {image: nginx:1.27, build: {context: .}}
+networks:
+  back: {}
+`,
+	"disabled-required.yml": `services:
+  a: {image: nginx:1.27, depends_on: [d]}
+  b: {image: nginx:1.27}
+  d: {image: nginx:1.27, profiles: [debug]}
+`,
+	"context-not-buildable.yml": `services:
+  a: {image: nginx:1.27, build: {context: ., additional_contexts: {base: "service:b"}}}
+  b: {image: nginx:1.27}
+  c: {image: nginx:1.27}
+`,
 	"interpolation-error.yml": `services:
   a: {image: "nginx:${TAG:?TAG must be set}"}
   b: {image: nginx:1.27}
@@ -275,6 +301,16 @@ func TestLoadInPartsSetsExtensionsAside(t *testing.T) {
 	}
 }
 
+// refusedByComposeGo are the crossPartCases compose-go refuses, with what
+// its refusal says.
+var refusedByComposeGo = map[string]string{
+	"cycle.yml":                        "dependency cycle",
+	"disabled-required.yml":            `depends on undefined service "d"`,
+	"context-not-buildable.yml":        `non-buildable service "b"`,
+	"depends-missing.yml":              `depends on undefined service "nowhere"`,
+	"x-blocks-interpolation-error.yml": "MISSING must be set",
+}
+
 // TestLoadInPartsAcrossServices checks the files of crossPartCases both
 // ways: where the parts load, the project is the whole load's; where the
 // whole load fails, so do the parts, with the whole load's diagnostics.
@@ -294,9 +330,22 @@ func TestLoadInPartsAcrossServices(t *testing.T) {
 		if whole != parts {
 			t.Errorf("%s: whole and in parts differ:\nwhole: %s\nparts: %s", name, clip(whole), clip(parts))
 		}
-		wantSplit := name == "extends-anchors.yml" || name == "container-names.yml" || name == "x-blocks.yml"
+		wantSplit := name == "extends-anchors.yml" || name == "container-names.yml" || name == "x-blocks.yml" || name == "profiles-across.yml"
 		if (split > 0) != wantSplit {
 			t.Errorf("%s: loaded in %d parts, want parts %v", name, split, wantSplit)
+		}
+		// Where compose-go refuses the file (composex may then load it
+		// again without the refused key), the parts must have refused it
+		// too, at their loads or when the project is put together.
+		if wantRefusal := refusedByComposeGo[name]; wantRefusal != "" {
+			var refusals []string
+			saved := partsRefused
+			partsRefused = func(err error) { refusals = append(refusals, err.Error()) }
+			loadBothWays(t, f)
+			partsRefused = saved
+			if !slices.ContainsFunc(refusals, func(r string) bool { return strings.Contains(r, wantRefusal) }) {
+				t.Errorf("%s: the parts did not refuse it with %q (refusals: %q)", name, wantRefusal, refusals)
+			}
 		}
 	}
 }
