@@ -6,7 +6,6 @@ import (
 
 	interp "github.com/compose-spec/compose-go/v2/interpolation"
 	"github.com/compose-spec/compose-go/v2/loader"
-	"github.com/compose-spec/compose-go/v2/tree"
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
@@ -138,7 +137,8 @@ func (a *asideExtensions) interpolate(o *loader.Options) error {
 		doc["services"] = svcs
 	}
 	opts := *o.Interpolate
-	opts.TypeCastMapping = castsUnder(opts.TypeCastMapping, a)
+	// In practice no cast: compose-go's patterns name compose attributes.
+	opts.TypeCastMapping, _ = castsUsed(opts.TypeCastMapping, doc)
 	out, err := interp.Interpolate(doc, opts)
 	if err != nil {
 		return err
@@ -161,49 +161,6 @@ func (a *asideExtensions) interpolate(o *loader.Options) error {
 // errAsideLost: the interpolated blocks did not come back whole (it does
 // not happen; the file then loads whole).
 var errAsideLost = errors.New("x- blocks lost in interpolation")
-
-// castsUnder keeps of compose-go's casts the patterns that can match a
-// path under one of the blocks (in practice none: its patterns name
-// compose attributes): a pattern that cannot match is skipped by
-// compose-go's own lookup too, so the result is the same, and the lookup,
-// which splits both paths for every pattern and every string, costs
-// nothing.
-func castsUnder(casts map[tree.Path]interp.Cast, a *asideExtensions) map[tree.Path]interp.Cast {
-	var prefixes [][]string
-	for k := range a.top {
-		prefixes = append(prefixes, tree.NewPath().Next(k).Parts())
-	}
-	for name, blocks := range a.services {
-		for k := range blocks {
-			prefixes = append(prefixes, tree.NewPath("services").Next(name).Next(k).Parts())
-		}
-	}
-	kept := map[tree.Path]interp.Cast{}
-	for pattern, cast := range casts {
-		parts := pattern.Parts()
-		for _, prefix := range prefixes {
-			if mayMatchBelow(parts, prefix) {
-				kept[pattern] = cast
-				break
-			}
-		}
-	}
-	return kept
-}
-
-// mayMatchBelow reports whether a pattern of these parts can match the
-// path prefix or a path below it.
-func mayMatchBelow(pattern, prefix []string) bool {
-	if len(pattern) < len(prefix) {
-		return false
-	}
-	for i, p := range prefix {
-		if pattern[i] != tree.PathMatchAll && pattern[i] != p {
-			return false
-		}
-	}
-	return true
-}
 
 // restore puts the blocks into the loaded project: the top-level ones into
 // its Extensions, a service's into that service's, whether the service is

@@ -51,16 +51,19 @@ func castsUsed(casts map[tree.Path]interp.Cast, docs ...map[string]any) (used ma
 	root := newCastTrie(casts)
 	found := map[tree.Path]bool{}
 	var walk func(v any, at []*castTrie) bool
-	step := func(at []*castTrie, part string) []*castTrie {
+	step := func(at []*castTrie, key string) []*castTrie {
+		// The part of the path compose-go makes of the key: tree.Path.Next
+		// writes a key's dots as another character.
+		part := key
+		if strings.Contains(key, ".") {
+			part = string(tree.Path("x").Next(key))[len("x."):]
+		}
 		var out []*castTrie
 		for _, n := range at {
 			if c := n.next[tree.PathMatchAll]; c != nil {
 				out = append(out, c)
 			}
-			// A key holding a dot is one part of the path (compose-go
-			// writes its dot as another character), which no literal
-			// part of a pattern is.
-			if c := n.next[part]; c != nil && part != tree.PathMatchAll && !strings.Contains(part, ".") {
+			if c := n.next[part]; c != nil && part != tree.PathMatchAll {
 				out = append(out, c)
 			}
 		}

@@ -350,37 +350,38 @@ func TestLoadInPartsAcrossServices(t *testing.T) {
 	}
 }
 
-// TestCastsUnderExtensions: of compose-go's casts, only a pattern that can
-// match a path under a set-aside block is kept; compose-go's own patterns
-// name compose attributes, so none is.
+// TestCastsUnderExtensions: the set-aside blocks are interpolated with
+// the casts castsUsed keeps for them, which of compose-go's casts are none
+// (its patterns name compose attributes), and a pattern that does match a
+// string of a block is kept.
 func TestCastsUnderExtensions(t *testing.T) {
-	a := &asideExtensions{
-		top:      map[string]any{"x-top": nil},
-		services: map[string]map[string]any{"web.v2": {"x-iam": nil}},
+	doc := map[string]any{
+		"x-top":    map[string]any{"Enabled": "true", "Items": []any{map[string]any{"Enabled": "yes"}}},
+		"services": map[string]any{"web.v2": map[string]any{"x-iam": map[string]any{"Name": "n", "A": "a"}}},
 	}
 	o := loader.ToOptions(&types.ConfigDetails{}, nil)
 	if n := len(o.Interpolate.TypeCastMapping); n < 20 {
 		t.Fatalf("compose-go has only %d casts", n)
 	}
-	if kept := castsUnder(o.Interpolate.TypeCastMapping, a); len(kept) != 0 {
+	if kept, _ := castsUsed(o.Interpolate.TypeCastMapping, doc); len(kept) != 0 {
 		t.Errorf("kept %v of compose-go's casts", slices.Collect(maps.Keys(kept)))
 	}
 	cast := func(string) (any, error) { return nil, nil }
 	for pattern, want := range map[tree.Path]bool{
 		"services.*.cpus":         false,
-		"services.*.*":            true,
+		"services.*.*.Name":       true,
 		"services.*.x-iam.Name":   true,
 		"services.*.x-other.A":    false,
-		"*":                       true,
-		"x-top":                   true,
-		"x-top.*.Enabled":         true,
+		"x-top.*":                 true,
+		"x-top.Enabled":           true,
+		"x-top.Items.[].Enabled":  true,
 		"x-other":                 false,
 		"services":                false,
 		"networks.*.external":     false,
-		"services.web.v2.x-iam":   false, // the name's dot is not a separator
-		"services.web👻v2.x-iam.A": true,
+		"services.web.v2.x-iam.A": false, // the name's dot is not a separator
+		"services.web👻v2.x-iam.A": true,  // as compose-go writes it
 	} {
-		kept := castsUnder(map[tree.Path]interp.Cast{pattern: cast}, a)
+		kept, _ := castsUsed(map[tree.Path]interp.Cast{pattern: cast}, doc)
 		if got := len(kept) == 1; got != want {
 			t.Errorf("%s kept %v, want %v", pattern, got, want)
 		}
