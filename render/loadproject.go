@@ -38,16 +38,22 @@ func projectInParts(models []map[string]any, opts func() *loader.Options, detail
 			owner[name] = i
 		}
 	}
+	// Found from the real services first, then added: a part's stand-ins
+	// are taken from other parts' services, never from their stand-ins.
 	stubs := make([]map[string]bool, len(models))
 	for i, m := range models {
 		stubs[i] = map[string]bool{}
 		for _, svc := range servicesOf(m) {
 			for _, x := range namedServices(svc) {
-				if j, ok := owner[x]; ok && j != i && !stubs[i][x] {
+				if j, ok := owner[x]; ok && j != i {
 					stubs[i][x] = true
-					servicesOf(m)[x] = standIn(servicesOf(models[j])[x])
 				}
 			}
+		}
+	}
+	for i, m := range models {
+		for x := range stubs[i] {
+			servicesOf(m)[x] = standIn(servicesOf(models[owner[x]])[x])
 		}
 	}
 	projects := make([]*types.Project, len(models))

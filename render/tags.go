@@ -29,21 +29,24 @@ var tagText = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 
 // TagProblem says why AWS would refuse key and value as a tag, or "".
 func TagProblem(key, value string) string {
-	switch {
-	case key == "":
+	if key == "" {
 		return "a tag key cannot be empty"
-	case utf8.RuneCountInString(key) > maxTagKey:
-		return fmt.Sprintf("the tag key is %d characters long: AWS allows %d", utf8.RuneCountInString(key), maxTagKey)
-	case !tagText.MatchString(key):
-		return fmt.Sprintf("the tag key %q has %s, which AWS tags do not allow (letters, digits, spaces and _ . : / = + - @ only)", key, badTagChars(key))
-	case strings.HasPrefix(strings.ToLower(key), "aws:"):
-		return fmt.Sprintf("the tag key %q starts with aws:, which AWS reserves for its own tags", key)
-	case utf8.RuneCountInString(value) > maxTagValue:
-		return fmt.Sprintf("the tag value is %d characters long: AWS allows %d", utf8.RuneCountInString(value), maxTagValue)
-	case !tagText.MatchString(value):
-		return fmt.Sprintf("the tag value %q has %s, which AWS tags do not allow (letters, digits, spaces and _ . : / = + - @ only)", value, badTagChars(value))
-	case strings.HasPrefix(strings.ToLower(value), "aws:"):
-		return fmt.Sprintf("the tag value %q starts with aws:, which AWS reserves for its own tags", value)
+	}
+	if p := tagPartProblem("key", key, maxTagKey); p != "" {
+		return p
+	}
+	return tagPartProblem("value", value, maxTagValue)
+}
+
+// tagPartProblem checks a tag's key or value (part) against AWS's rules.
+func tagPartProblem(part, s string, max int) string {
+	switch {
+	case utf8.RuneCountInString(s) > max:
+		return fmt.Sprintf("the tag %s is %d characters long: AWS allows %d", part, utf8.RuneCountInString(s), max)
+	case !tagText.MatchString(s):
+		return fmt.Sprintf("the tag %s %q has %s, which AWS tags do not allow (letters, digits, spaces and _ . : / = + - @ only)", part, s, badTagChars(s))
+	case strings.HasPrefix(strings.ToLower(s), "aws:"):
+		return fmt.Sprintf("the tag %s %q starts with aws:, which AWS reserves for its own tags", part, s)
 	}
 	return ""
 }
